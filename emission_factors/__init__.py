@@ -1,0 +1,1 @@
+"""emission_factors package (built in later issues)."""

@@ -1,0 +1,1 @@
+"""Monitoring: collector, stores, quarantine. Imports ``sensors`` and nothing else of ours."""

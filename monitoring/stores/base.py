@@ -1,0 +1,105 @@
+"""The store interface shared by the embedded SQLite store and the InfluxDB stores.
+
+A store keeps readings keyed by (site, line, sensor, household, device time): writing
+the same reading twice keeps one. Times are UTC.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+
+import pandas as pd
+
+from sensors.schema import Reading
+
+#: Columns of :meth:`Store.read` without downsampling, in this order.
+READ_COLUMNS = ["time", "site", "line", "sensor", "household", "value", "unit", "seq"]
+#: Columns of :meth:`Store.read` with ``every_s``: window start, mean value, reading count.
+DOWNSAMPLED_COLUMNS = ["time", "site", "line", "sensor", "value", "count"]
+
+
+class Store(ABC):
+    """Write batches of readings; read a time range back as a DataFrame."""
+
+    #: Short name used in messages and counters.
+    name: str = "store"
+
+    @abstractmethod
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Store ``readings`` durably before returning (synchronous, idempotent).
+
+        Raises
+        ------
+        StoreUnavailable
+            The store cannot be reached now; nothing may have been stored. Retry.
+        StoreError
+            The store refused the batch for a reason retrying will not fix.
+        """
+
+    @abstractmethod
+    def read(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str] | None = None,
+        every_s: float | None = None,
+    ) -> pd.DataFrame:
+        """Readings of ``site``/``line`` with ``start <= time < end``.
+
+        Parameters
+        ----------
+        start, end
+            Aware datetimes; converted to UTC.
+        sensors
+            Sensor ids to read; all sensors of the line when ``None``.
+        every_s
+            When given, the server averages each sensor over windows of this length [s]
+            aligned to the Unix epoch and returns :data:`DOWNSAMPLED_COLUMNS`.
+
+        Returns
+        -------
+        DataFrame with :data:`READ_COLUMNS` (or :data:`DOWNSAMPLED_COLUMNS`), ``time``
+        as UTC ``datetime64``, sorted by sensor then time. Empty when nothing matches.
+        """
+
+    @abstractmethod
+    def count(self, *, site: str | None = None, line: str | None = None) -> int:
+        """Number of stored readings, optionally for one site or line."""
+
+    def ping(self) -> None:  # noqa: B027 - optional hook, stores that connect override it
+        """Raise :class:`StoreUnavailable` if the store cannot be reached."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def empty_frame(downsampled: bool = False) -> pd.DataFrame:
+    """An empty result with the right columns and dtypes."""
+    columns = DOWNSAMPLED_COLUMNS if downsampled else READ_COLUMNS
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def check_range(start: datetime, end: datetime) -> tuple[int, int]:
+    """(start, end) in µs since the epoch; raises ValueError for naive or reversed times."""
+    from sensors.schema import us_from_datetime
+
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware (UTC)")
+    s, e = us_from_datetime(start), us_from_datetime(end)
+    if e < s:
+        raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
+    return s, e

@@ -1,0 +1,152 @@
+"""Embedded SQLite store: the zero-setup default.
+
+One file, WAL journal, ``synchronous=FULL`` so that a committed batch survives a power
+cut: the collector acknowledges messages to the broker only after :meth:`write` returns.
+
+>>> import tempfile, pathlib
+>>> from sensors.schema import Reading
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "readings.sqlite"
+>>> store = SQLiteStore(path)
+>>> r = Reading("minh-khai", "line-1", "zone1_temp", 1_559_523_600_000_000, 231.5, "degC", 1)
+>>> store.write([r, r]); store.write([r])
+>>> store.count()
+1
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from monitoring.errors import StoreError, StoreUnavailable
+from monitoring.stores.base import (
+    DOWNSAMPLED_COLUMNS,
+    READ_COLUMNS,
+    Store,
+    check_range,
+    empty_frame,
+)
+from sensors.schema import Reading
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS readings (
+    site TEXT NOT NULL,
+    line TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    household TEXT NOT NULL DEFAULT '',
+    ts_us INTEGER NOT NULL,
+    value REAL NOT NULL,
+    unit TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (site, line, sensor, household, ts_us)
+) WITHOUT ROWID;
+"""
+
+
+class SQLiteStore(Store):
+    """Readings in one SQLite file.
+
+    Parameters
+    ----------
+    path
+        Database file; its folder is created if missing.
+    """
+
+    name = "sqlite"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(
+                f"cannot open SQLite store {self.path}: {exc}; check the path and its permissions",
+                store=self.name,
+            ) from exc
+        self._lock = threading.Lock()
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        rows = [
+            (r.site, r.line, r.sensor, r.household or "", r.ts_us, r.value, r.unit, r.seq)
+            for r in readings
+        ]
+        if not rows:
+            return
+        try:
+            with self._lock, self._conn:
+                # A repeated reading (broker redelivery, replay) replaces itself: same key, same row.
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"SQLite store {self.path}: {exc}", store=self.name) from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}", store=self.name) from exc
+
+    def read(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str] | None = None,
+        every_s: float | None = None,
+    ) -> pd.DataFrame:
+        start_us, end_us = check_range(start, end)
+        where = "site = ? AND line = ? AND ts_us >= ? AND ts_us < ?"
+        params: list[object] = [site, line, start_us, end_us]
+        if sensors is not None:
+            if not sensors:
+                return empty_frame(every_s is not None)
+            where += f" AND sensor IN ({','.join('?' * len(sensors))})"
+            params.extend(sensors)
+        if every_s is not None:
+            if every_s <= 0:
+                raise ValueError("every_s must be positive")
+            step = int(round(every_s * 1e6))
+            sql = (
+                f"SELECT (ts_us / {step}) * {step} AS ts_us, site, line, sensor, "
+                f"AVG(value) AS value, COUNT(*) AS count FROM readings WHERE {where} "
+                f"GROUP BY sensor, ts_us / {step} ORDER BY sensor, ts_us"
+            )
+            columns = DOWNSAMPLED_COLUMNS
+        else:
+            sql = (
+                "SELECT ts_us, site, line, sensor, household, value, unit, seq FROM readings "
+                f"WHERE {where} ORDER BY sensor, ts_us, household"
+            )
+            columns = READ_COLUMNS
+        with self._lock:
+            frame = pd.read_sql_query(sql, self._conn, params=params)
+        if frame.empty:
+            return empty_frame(every_s is not None)
+        frame.insert(0, "time", pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True))
+        if "household" in frame:
+            frame["household"] = frame["household"].replace("", None)
+        return frame[columns].reset_index(drop=True)
+
+    def count(self, *, site: str | None = None, line: str | None = None) -> int:
+        sql, params = "SELECT COUNT(*) FROM readings WHERE 1=1", []
+        if site is not None:
+            sql += " AND site = ?"
+            params.append(site)
+        if line is not None:
+            sql += " AND line = ?"
+            params.append(line)
+        with self._lock:
+            return int(self._conn.execute(sql, params).fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,312 @@
+"""Reading payload schema, version 1.
+
+One MQTT message carries the readings of one sensor, on the topic
+``<prefix>/<site>/<line>/<sensor>`` (see :mod:`sensors.topics`). The payload is a
+UTF-8 JSON object::
+
+    {"v": 1, "unit": "degC", "ts": "2019-06-03T01:00:00.250Z", "value": 231.5, "seq": 17}
+
+or, for a batch (up to :data:`MAX_BATCH` readings, all of the same sensor)::
+
+    {"v": 1, "site": "minh-khai", "line": "line-1", "sensor": "zone1_temp",
+     "unit": "degC",
+     "readings": [{"ts": 1559523600250, "value": 231.5, "seq": 17},
+                  {"ts": 1559523601250, "value": 231.9, "seq": 18}]}
+
+Fields:
+
+``v`` (int, required)
+    Schema version; this module reads version 1.
+``unit`` (str, required)
+    Unit of every value in the message; must equal the unit configured for the sensor.
+``site``, ``line``, ``sensor`` (str, optional)
+    Identity; where present they must equal the topic's levels.
+``ts`` (required per reading)
+    Device time of the measurement, UTC: an RFC 3339 string with a zone designator
+    (``Z`` or ``+07:00``; naive times are refused) or an integer of milliseconds since
+    the Unix epoch. Kept to the microsecond end to end.
+``value`` (number, required per reading)
+    Finite number. ``NaN`` and ``Infinity`` are refused.
+``seq`` (int, required per reading)
+    Device sequence number, 0 ≤ seq < 2**53, incremented by one per reading; used to
+    spot gaps, not for identity.
+``household`` (str, optional per reading)
+    Household code for intake weighings.
+
+A reading's identity is (site, line, sensor, household, ts): sending the same reading
+twice stores it once.
+
+>>> r = Reading("minh-khai", "line-1", "zone1_temp", 1_559_523_600_250_000, 231.5, "degC", 17)
+>>> payload = encode_payload([r])
+>>> decode_payload(payload, site="minh-khai", line="line-1", sensor="zone1_temp") == [r]
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sensors.errors import PayloadError
+
+SCHEMA_VERSION = 1
+MAX_PAYLOAD_BYTES = 256 * 1024
+MAX_BATCH = 5000
+MAX_SEQ = 2**53
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One measurement of one sensor at one device time.
+
+    Parameters
+    ----------
+    site, line, sensor
+        Identity, as in the topic.
+    ts_us
+        Device time [µs since 1970-01-01T00:00:00Z].
+    value
+        Measured value [``unit``].
+    unit
+        Unit symbol, e.g. ``degC``, ``kg/h``, ``kWh``, ``kg``.
+    seq
+        Device sequence number [-].
+    household
+        Household code, for intake weighings; ``None`` otherwise.
+    """
+
+    site: str
+    line: str
+    sensor: str
+    ts_us: int
+    value: float
+    unit: str
+    seq: int
+    household: str | None = None
+
+    @property
+    def time(self) -> datetime:
+        """Device time as an aware UTC datetime."""
+        return datetime_from_us(self.ts_us)
+
+    @property
+    def key(self) -> tuple[str, str, str, str, int]:
+        """Identity of the reading: equal keys are the same reading."""
+        return (self.site, self.line, self.sensor, self.household or "", self.ts_us)
+
+
+def datetime_from_us(ts_us: int) -> datetime:
+    """Aware UTC datetime for ``ts_us`` [µs since the Unix epoch].
+
+    >>> datetime_from_us(1_000_000).isoformat()
+    '1970-01-01T00:00:01+00:00'
+    """
+    seconds, micros = divmod(ts_us, 1_000_000)
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micros)
+
+
+def us_from_datetime(when: datetime) -> int:
+    """Microseconds since the Unix epoch for an aware datetime.
+
+    >>> us_from_datetime(datetime(1970, 1, 1, 0, 0, 1, 5, tzinfo=UTC))
+    1000005
+    """
+    if when.tzinfo is None:
+        raise ValueError("naive datetime: give a timezone (UTC for device time)")
+    delta = when - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def format_ts(ts_us: int) -> str:
+    """RFC 3339 UTC string with microseconds and ``Z``.
+
+    >>> format_ts(1_559_523_600_250_000)
+    '2019-06-03T01:00:00.250000Z'
+    """
+    return datetime_from_us(ts_us).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(raw: Any, *, where: str = "ts") -> int:
+    """Device time [µs since the epoch] from an RFC 3339 string or integer milliseconds.
+
+    >>> parse_ts("2019-06-03T08:00:00.25+07:00")
+    1559523600250000
+    >>> parse_ts(1559523600250)
+    1559523600250000
+    """
+    if isinstance(raw, bool):
+        raise PayloadError(f"{where}: boolean is not a time", reason="bad_timestamp")
+    if isinstance(raw, int):
+        if not 0 <= raw < 2**53:
+            raise PayloadError(f"{where}: {raw} ms is out of range", reason="bad_timestamp")
+        return raw * 1000
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise PayloadError(
+                f"{where}: {raw!r} is not an RFC 3339 time", reason="bad_timestamp"
+            ) from None
+        if when.tzinfo is None:
+            raise PayloadError(
+                f"{where}: {raw!r} has no zone; add 'Z' for UTC", reason="bad_timestamp"
+            )
+        return us_from_datetime(when)
+    raise PayloadError(
+        f"{where}: expected an RFC 3339 string or integer milliseconds, got {type(raw).__name__}",
+        reason="bad_timestamp",
+    )
+
+
+def _reject_constant(name: str) -> float:
+    raise PayloadError(f"{name} is not a finite number", reason="non_finite")
+
+
+def _number(raw: Any, where: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise PayloadError(
+            f"{where}: expected a number, got {type(raw).__name__}", reason="bad_type"
+        )
+    value = float(raw)
+    if not math.isfinite(value):
+        raise PayloadError(f"{where}: {raw!r} is not finite", reason="non_finite")
+    return value
+
+
+def _text(raw: Any, where: str, *, max_len: int = 64) -> str:
+    if not isinstance(raw, str) or not raw or len(raw) > max_len:
+        raise PayloadError(
+            f"{where}: expected a non-empty string of at most {max_len} characters",
+            reason="bad_type",
+        )
+    return raw
+
+
+def decode_payload(
+    payload: bytes,
+    *,
+    site: str,
+    line: str,
+    sensor: str,
+    max_bytes: int = MAX_PAYLOAD_BYTES,
+) -> list[Reading]:
+    """Decode a version-1 message published on the topic of ``site/line/sensor``.
+
+    Raises
+    ------
+    PayloadError
+        With ``reason`` one of ``too_large``, ``bad_json``, ``bad_version``,
+        ``bad_type``, ``non_finite``, ``bad_timestamp``, ``identity_mismatch``,
+        ``empty_batch``, ``too_many_readings``, naming the field at fault.
+    """
+    if len(payload) > max_bytes:
+        raise PayloadError(
+            f"payload of {len(payload)} bytes exceeds the limit of {max_bytes} bytes",
+            reason="too_large",
+        )
+    try:
+        doc = json.loads(payload.decode("utf-8"), parse_constant=_reject_constant)
+    except PayloadError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise PayloadError(f"payload is not UTF-8 JSON: {exc}", reason="bad_json") from exc
+    if not isinstance(doc, dict):
+        raise PayloadError(
+            f"payload must be a JSON object, got {type(doc).__name__}", reason="bad_type"
+        )
+    version = doc.get("v")
+    if version != SCHEMA_VERSION or isinstance(version, bool):
+        raise PayloadError(
+            f"v: schema version {version!r} is not supported; this collector reads v=1",
+            reason="bad_version",
+        )
+    for field, expected in (("site", site), ("line", line), ("sensor", sensor)):
+        if field in doc and doc[field] != expected:
+            raise PayloadError(
+                f"{field}: payload says {doc[field]!r} but the topic says {expected!r}",
+                reason="identity_mismatch",
+            )
+    unit = _text(doc.get("unit"), "unit", max_len=16)
+    if "readings" in doc:
+        items = doc["readings"]
+        if not isinstance(items, list):
+            raise PayloadError("readings: expected a list", reason="bad_type")
+        if not items:
+            raise PayloadError("readings: the batch is empty", reason="empty_batch")
+        if len(items) > MAX_BATCH:
+            raise PayloadError(
+                f"readings: {len(items)} readings exceed the limit of {MAX_BATCH}",
+                reason="too_many_readings",
+            )
+        prefixes = [f"readings[{i}]." for i in range(len(items))]
+    else:
+        items = [doc]
+        prefixes = [""]
+    readings = []
+    for item, prefix in zip(items, prefixes, strict=True):
+        if not isinstance(item, dict):
+            raise PayloadError(f"{prefix.rstrip('.')}: expected an object", reason="bad_type")
+        if "ts" not in item or "value" not in item or "seq" not in item:
+            missing = [f for f in ("ts", "value", "seq") if f not in item]
+            raise PayloadError(
+                f"{prefix}{missing[0]}: required field is missing", reason="bad_type"
+            )
+        seq = item["seq"]
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < MAX_SEQ:
+            raise PayloadError(
+                f"{prefix}seq: expected an integer 0 ≤ seq < 2**53", reason="bad_type"
+            )
+        household = item.get("household")
+        if household is not None:
+            household = _text(household, f"{prefix}household")
+        readings.append(
+            Reading(
+                site=site,
+                line=line,
+                sensor=sensor,
+                ts_us=parse_ts(item["ts"], where=f"{prefix}ts"),
+                value=_number(item["value"], f"{prefix}value"),
+                unit=unit,
+                seq=seq,
+                household=household,
+            )
+        )
+    return readings
+
+
+def encode_payload(readings: Sequence[Reading], *, include_identity: bool = True) -> bytes:
+    """Encode readings of one sensor as a version-1 message.
+
+    One reading gives the flat form, several give a ``readings`` batch. Timestamps are
+    written as RFC 3339 strings with microseconds, so nothing is rounded.
+    """
+    if not readings:
+        raise ValueError("encode_payload needs at least one reading")
+    first = readings[0]
+    for r in readings:
+        if (r.site, r.line, r.sensor, r.unit) != (first.site, first.line, first.sensor, first.unit):
+            raise ValueError("one message carries readings of one sensor and one unit")
+    doc: dict[str, Any] = {"v": SCHEMA_VERSION}
+    if include_identity:
+        doc.update(site=first.site, line=first.line, sensor=first.sensor)
+    doc["unit"] = first.unit
+
+    def item(r: Reading) -> dict[str, Any]:
+        out: dict[str, Any] = {"ts": format_ts(r.ts_us), "value": r.value, "seq": r.seq}
+        if r.household is not None:
+            out["household"] = r.household
+        return out
+
+    if len(readings) == 1:
+        doc.update(item(first))
+    else:
+        doc["readings"] = [item(r) for r in readings]
+    return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
