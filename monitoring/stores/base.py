@@ -64,7 +64,8 @@ class Store(ABC):
         Returns
         -------
         DataFrame with :data:`READ_COLUMNS` (or :data:`DOWNSAMPLED_COLUMNS`), ``time``
-        as UTC ``datetime64``, sorted by sensor then time. Empty when nothing matches.
+        as ``datetime64[us, UTC]`` (device time to the microsecond), sorted by sensor
+        then time. Empty when nothing matches.
         """
 
     @abstractmethod
@@ -88,7 +89,7 @@ def empty_frame(downsampled: bool = False) -> pd.DataFrame:
     """An empty result with the right columns and dtypes."""
     columns = DOWNSAMPLED_COLUMNS if downsampled else READ_COLUMNS
     frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+    frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.as_unit("us")
     frame["value"] = frame["value"].astype("float64")
     return frame
 

@@ -84,7 +84,7 @@ class SQLiteStore(Store):
             return
         try:
             with self._lock, self._conn:
-                # A repeated reading (broker redelivery, replay) replaces itself: same key, same row.
+                # A repeated reading (redelivery, replay) replaces itself: same key, same row.
                 self._conn.executemany(
                     "INSERT OR REPLACE INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
@@ -114,7 +114,7 @@ class SQLiteStore(Store):
         if every_s is not None:
             if every_s <= 0:
                 raise ValueError("every_s must be positive")
-            step = int(round(every_s * 1e6))
+            step = round(every_s * 1e6)
             sql = (
                 f"SELECT (ts_us / {step}) * {step} AS ts_us, site, line, sensor, "
                 f"AVG(value) AS value, COUNT(*) AS count FROM readings WHERE {where} "
@@ -131,7 +131,7 @@ class SQLiteStore(Store):
             frame = pd.read_sql_query(sql, self._conn, params=params)
         if frame.empty:
             return empty_frame(every_s is not None)
-        frame.insert(0, "time", pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True))
+        frame.insert(0, "time", pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True).dt.as_unit("us"))
         if "household" in frame:
             frame["household"] = frame["household"].replace("", None)
         return frame[columns].reset_index(drop=True)

@@ -1,0 +1,383 @@
+"""Collector: MQTT subscriber that stores readings and acknowledges only what is stored.
+
+How a message travels:
+
+1. paho's network thread calls ``on_message``, which only puts the message on a queue
+   (a slow callback would delay keepalive pings and get the client disconnected).
+2. The worker thread drains the queue into a batch, decodes and validates every message
+   (topic, payload schema, catalogue), and writes the valid readings to the store in
+   one synchronous call, retrying with capped exponential backoff and jitter while the
+   store is unavailable.
+3. Rejected messages and readings are written to the quarantine with their reason.
+4. Only then are the batch's messages acknowledged to the broker (paho-mqtt 2
+   ``manual_ack``), in the order they arrived.
+
+The session is persistent (``clean_session=False`` with a stable client id) and the
+subscription is QoS 1, so the broker keeps messages while the collector is away and
+redelivers those it never acknowledged; the store's idempotent key makes a redelivered
+reading harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import paho.mqtt.client as mqtt
+
+from monitoring.errors import MonitoringError, StoreError, StoreUnavailable
+from monitoring.quarantine import Entry, Quarantine
+from monitoring.stores.base import Store
+from sensors.catalog import Catalog
+from sensors.errors import SensorsError
+from sensors.mqtt import BrokerSettings, make_client
+from sensors.schema import MAX_PAYLOAD_BYTES, Reading, decode_payload, encode_payload
+from sensors.topics import parse_topic, subscription
+
+log = logging.getLogger("upops.collector")
+
+
+@dataclass
+class CollectorStats:
+    """Counters since the collector started.
+
+    ``lag_s`` is the time from receiving the newest stored message to its
+    acknowledgement [s]; ``device_lag_s`` the receive time minus the device time of the
+    newest stored reading [s] (large for replayed or accelerated data).
+    """
+
+    received: int = 0
+    readings_stored: int = 0
+    batches_written: int = 0
+    quarantined: int = 0
+    write_retries: int = 0
+    acked: int = 0
+    queue_depth: int = 0
+    lag_s: float = 0.0
+    device_lag_s: float = 0.0
+    connected: bool = False
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Message:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    received_us: int
+
+
+class Collector:
+    """Subscribe to ``<prefix>/+/+/+`` and store every valid reading exactly once.
+
+    Parameters
+    ----------
+    broker
+        Connection settings; ``client_id`` must be stable across restarts so the broker
+        keeps the persistent session.
+    prefix
+        Topic prefix.
+    catalog
+        Configured sensors; readings of other sensors are quarantined.
+    store
+        Where readings go.
+    quarantine
+        Where rejected input goes.
+    batch_max_messages
+        Most messages decoded and written in one store call [messages].
+    max_payload_bytes
+        Larger payloads are quarantined unread [bytes].
+    stats_interval_s
+        Period of the counters log line [s]; 0 disables it.
+    retry_max_s
+        Cap of the backoff between store retries [s].
+    """
+
+    def __init__(
+        self,
+        *,
+        broker: BrokerSettings,
+        prefix: str,
+        catalog: Catalog,
+        store: Store,
+        quarantine: Quarantine,
+        batch_max_messages: int = 1000,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        stats_interval_s: float = 30.0,
+        retry_max_s: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.broker = broker
+        self.prefix = prefix
+        self.catalog = catalog
+        self.store = store
+        self.quarantine = quarantine
+        self.batch_max_messages = batch_max_messages
+        self.max_payload_bytes = max_payload_bytes
+        self.stats_interval_s = stats_interval_s
+        self.retry_max_s = retry_max_s
+        self._clock = clock
+        self._queue: queue.Queue[_Message] = queue.Queue()
+        self._stop = threading.Event()
+        self._stats = CollectorStats()
+        self._stats_lock = threading.Lock()
+        self._connected = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._client: mqtt.Client | None = None
+        self._last_error: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self, *, connect_timeout_s: float = 30.0) -> None:
+        """Connect, subscribe and start the worker; returns once connected.
+
+        Raises
+        ------
+        MonitoringError
+            If the broker refused or could not be reached within ``connect_timeout_s``.
+        """
+        client = make_client(self.broker, clean_session=False, manual_ack=True)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+        self._worker = threading.Thread(target=self._work, name="collector-worker", daemon=True)
+        self._worker.start()
+        try:
+            client.connect_async(self.broker.host, self.broker.port, self.broker.keepalive_s)
+        except (OSError, ValueError) as exc:
+            raise MonitoringError(
+                f"cannot connect to the broker at {self.broker.host}:{self.broker.port}: {exc}"
+            ) from exc
+        client.loop_start()
+        if not self._connected.wait(connect_timeout_s):
+            self.stop()
+            detail = f" ({self._last_error})" if self._last_error else ""
+            raise MonitoringError(
+                f"no connection to the broker at {self.broker.host}:{self.broker.port} within "
+                f"{connect_timeout_s:g} s{detail}; check [broker] url, credentials and TLS"
+            )
+
+    def stop(self, *, timeout_s: float = 30.0) -> None:
+        """Finish the batch in hand, acknowledge what was stored, then disconnect.
+
+        Messages still queued and not stored are not acknowledged: the broker redelivers
+        them to the next collector with the same client id.
+        """
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join(timeout_s)
+        if self._client is not None:
+            self._client.disconnect()
+            self._client.loop_stop()
+
+    def run(self, stop: threading.Event) -> None:
+        """Run until ``stop`` is set, logging counters every ``stats_interval_s``."""
+        self.start()
+        next_log = time.monotonic() + self.stats_interval_s
+        try:
+            while not stop.wait(0.2):
+                if self._worker is not None and not self._worker.is_alive():
+                    raise MonitoringError("the collector worker stopped unexpectedly; see the log")
+                if self.stats_interval_s > 0 and time.monotonic() >= next_log:
+                    log.info("collector %s", self.format_stats())
+                    next_log = time.monotonic() + self.stats_interval_s
+        finally:
+            self.stop()
+            log.info("collector stopped %s", self.format_stats())
+
+    # -- observation -------------------------------------------------------------------
+
+    def stats(self) -> CollectorStats:
+        """A copy of the counters."""
+        with self._stats_lock:
+            copy = CollectorStats(**self._stats.as_dict())
+        copy.queue_depth = self._queue.qsize()
+        copy.connected = self._connected.is_set()
+        copy.quarantine_reasons = dict(self._stats.quarantine_reasons)
+        return copy
+
+    def format_stats(self) -> str:
+        s = self.stats()
+        return (
+            f"received={s.received} stored={s.readings_stored} quarantined={s.quarantined} "
+            f"write_retries={s.write_retries} queue={s.queue_depth} lag_s={s.lag_s:.3f} "
+            f"connected={s.connected}"
+        )
+
+    def wait_until(self, predicate: Callable[[CollectorStats], bool], timeout_s: float) -> bool:
+        """Poll the counters until ``predicate`` holds or ``timeout_s`` passes [s]."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if predicate(self.stats()):
+                return True
+            time.sleep(0.05)
+        return predicate(self.stats())
+
+    # -- paho callbacks (network thread: keep them short) ------------------------------
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
+        if reason_code.is_failure:
+            self._last_error = f"broker refused the connection: {reason_code}"
+            log.error("%s; check [broker] username, password_env and TLS files", self._last_error)
+            return
+        # Subscribing on every connect renews the subscription even if the broker lost
+        # the session (e.g. restarted without persistence).
+        client.subscribe(subscription(self.prefix), qos=1)
+        self._connected.set()
+        log.info(
+            "connected to %s:%s as %s (session present: %s)",
+            self.broker.host,
+            self.broker.port,
+            self.broker.client_id,
+            flags.session_present,
+        )
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
+        self._connected.clear()
+        if not self._stop.is_set():
+            log.warning("disconnected from the broker (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:  # type: ignore[no-untyped-def]
+        self._queue.put(
+            _Message(
+                message.topic,
+                bytes(message.payload),
+                message.mid,
+                message.qos,
+                int(time.time() * 1e6),
+            )
+        )
+
+    # -- worker ------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            batch = [first]
+            # Messages that arrived while the last batch was being written form the next
+            # batch: large batches under load, no added latency when idle.
+            while len(batch) < self.batch_max_messages:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._process(batch)
+            except _StoppingError:
+                return
+            except Exception:  # the worker must not die silently: log, then re-raise
+                log.exception("collector worker failed on a batch of %d messages", len(batch))
+                raise
+
+    def _process(self, batch: list[_Message]) -> None:
+        readings: list[Reading] = []
+        rejected: list[Entry] = []
+        now_us = int(self._clock() * 1e6)
+        for msg in batch:
+            good, bad = self._decode(msg, now_us)
+            readings.extend(good)
+            rejected.extend(bad)
+        with self._stats_lock:
+            self._stats.received += len(batch)
+        if readings:
+            rejected.extend(self._write(readings, batch))
+        if rejected:
+            self.quarantine.add_many(rejected)
+            with self._stats_lock:
+                self._stats.quarantined += len(rejected)
+                for entry in rejected:
+                    reasons = self._stats.quarantine_reasons
+                    reasons[entry.reason] = reasons.get(entry.reason, 0) + 1
+            for entry in rejected[:3]:
+                log.warning("quarantined %s: %s: %s", entry.topic, entry.reason, entry.detail)
+        self._ack(batch)
+        if readings:
+            newest = max(batch, key=lambda m: m.received_us)
+            with self._stats_lock:
+                self._stats.lag_s = time.time() - newest.received_us / 1e6
+                self._stats.device_lag_s = (
+                    newest.received_us - max(r.ts_us for r in readings)
+                ) / 1e6
+
+    def _decode(self, msg: _Message, now_us: int) -> tuple[list[Reading], list[Entry]]:
+        def reject(reason: str, detail: str, payload: bytes = msg.payload) -> Entry:
+            return Entry(msg.topic, payload, reason, detail, msg.received_us)
+
+        try:
+            parts = parse_topic(msg.topic, prefix=self.prefix)
+            readings = decode_payload(
+                msg.payload,
+                site=parts.site,
+                line=parts.line,
+                sensor=parts.sensor,
+                max_bytes=self.max_payload_bytes,
+            )
+        except SensorsError as exc:
+            return [], [reject(exc.reason, str(exc))]
+        good: list[Reading] = []
+        bad: list[Entry] = []
+        for reading in readings:
+            try:
+                self.catalog.check(reading, now_us=now_us)
+            except SensorsError as exc:
+                # Keep the rejected reading alone, so the rest of its batch is stored.
+                one = encode_payload([reading]) if len(readings) > 1 else msg.payload
+                bad.append(reject(exc.reason, str(exc), one))
+            else:
+                good.append(reading)
+        return good, bad
+
+    def _write(self, readings: list[Reading], batch: list[_Message]) -> list[Entry]:
+        delay = 0.5
+        while True:
+            try:
+                self.store.write(readings)
+            except StoreUnavailable as exc:
+                problem = f"store unavailable: {exc}"
+            except StoreError as exc:
+                if exc.status == 400:
+                    # The store rejects this data; retrying cannot help, so keep it aside.
+                    return [
+                        Entry(m.topic, m.payload, "store_rejected", str(exc), m.received_us)
+                        for m in batch
+                    ]
+                problem = f"store error (fix and it resumes): {exc}"
+            else:
+                with self._stats_lock:
+                    self._stats.readings_stored += len(readings)
+                    self._stats.batches_written += 1
+                return []
+            with self._stats_lock:
+                self._stats.write_retries += 1
+            log.warning("%s; retrying in %.1f s", problem, delay)
+            # Jitter keeps several collectors from retrying in lockstep.
+            if self._stop.wait(delay * random.uniform(0.8, 1.2)):
+                raise _StoppingError
+            delay = min(delay * 2, self.retry_max_s)
+
+    def _ack(self, batch: list[_Message]) -> None:
+        client = self._client
+        if client is None:
+            return
+        for msg in batch:
+            if msg.qos > 0:
+                client.ack(msg.mid, msg.qos)
+        with self._stats_lock:
+            self._stats.acked += len(batch)
+
+
+class _StoppingError(Exception):
+    """Raised inside the worker to abandon an unstored batch on stop (it is not acked)."""

@@ -1,0 +1,87 @@
+"""A real Mosquitto broker for the tests, on a free loopback port with its own folder.
+
+The suite never uses the broker a machine may already run on 1883: each session
+starts its own, so tests cannot see other traffic and can restart it at will.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sensors.mqtt import BrokerSettings
+from tests.servers import free_port, require_binary, stop_process, wait_for_port
+
+
+class MosquittoServer:
+    """A Mosquitto process; ``restart`` keeps its port and persistence file."""
+
+    def __init__(self, binary: str, folder: Path, *, extra_config: str = "") -> None:
+        self.binary = binary
+        self.folder = folder
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.config = folder / "mosquitto.conf"
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "persistence true\n"
+            f"persistence_location {folder}/\n"
+            # Large enough that no test loses queued messages to Mosquitto's default of 1000.
+            "max_queued_messages 1000000\n"
+            f"log_dest file {folder}/mosquitto.log\n" + extra_config
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{self.host}:{self.port}"
+
+    def settings(self, client_id: str, **kwargs: object) -> BrokerSettings:
+        return BrokerSettings(url=self.url, client_id=client_id, **kwargs)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.binary, "-c", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc)
+            self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def mosquitto_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoServer]:
+    """A Mosquitto broker started for this test session."""
+    binary = require_binary("mosquitto")
+    server = MosquittoServer(binary, tmp_path_factory.mktemp("mosquitto"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_mosquitto(tmp_path: Path) -> Iterator[MosquittoServer]:
+    """A broker of this test's own, for tests that stop or restart it."""
+    binary = require_binary("mosquitto")
+    folder = tmp_path / "mosquitto"
+    folder.mkdir()
+    server = MosquittoServer(binary, folder)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
