@@ -131,7 +131,8 @@ class SQLiteStore(Store):
             frame = pd.read_sql_query(sql, self._conn, params=params)
         if frame.empty:
             return empty_frame(every_s is not None)
-        frame.insert(0, "time", pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True).dt.as_unit("us"))
+        times = pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True).dt.as_unit("us")
+        frame.insert(0, "time", times)
         if "household" in frame:
             frame["household"] = frame["household"].replace("", None)
         return frame[columns].reset_index(drop=True)

@@ -1,0 +1,510 @@
+"""InfluxDB store over the v1 HTTP API: line protocol to ``/write``, InfluxQL on ``/query``.
+
+Works with InfluxDB 1.x OSS and Enterprise (and servers that speak the v1 API). Each
+reading is one point::
+
+    readings,line=line-1,sensor=zone1_temp,site=minh-khai,unit=degC value=231.5,seq=17i 1559...
+
+with the timestamp in microseconds (``precision=u``) taken from :attr:`Reading.ts_us`.
+InfluxDB keys a point by measurement, tag set and time, so writing a reading again
+overwrites it with itself: writes are idempotent as long as a sensor keeps its unit
+(``unit`` is a tag, so a reading stored under another unit would be a second point).
+
+The client is :mod:`urllib3` without retries: the collector decides when to retry, from
+the :class:`~monitoring.errors.StoreUnavailable` / :class:`~monitoring.errors.StoreError`
+split.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import NoReturn
+from urllib.parse import urlencode
+
+import pandas as pd
+import urllib3
+from urllib3.util import make_headers, parse_url
+
+from monitoring.errors import StoreError, StoreUnavailable
+from monitoring.stores.base import (
+    DOWNSAMPLED_COLUMNS,
+    READ_COLUMNS,
+    Store,
+    check_range,
+    empty_frame,
+)
+from sensors.schema import Reading
+
+#: Most lines sent in one HTTP request; InfluxData's recommended batch size.
+MAX_LINES_PER_REQUEST = 5000
+# Rows per chunk of a chunked /query answer; chunking keeps large reads from being
+# truncated by the server's max-row-limit.
+_QUERY_CHUNK_ROWS = 10_000
+# InfluxDB stores int64 nanoseconds; these are the limits in microseconds.
+_MIN_TS_US = -9_223_372_036_854_775 + 1
+_MAX_TS_US = 9_223_372_036_854_775 - 1
+_MAX_SEQ = 2**63 - 1
+
+_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
+_MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ "})
+
+
+def _unrepresentable(text: str) -> str | None:
+    """Why ``text`` cannot be a tag value or measurement name, or ``None`` if it can.
+
+    Line protocol has no escape for newlines, and InfluxDB versions disagree on whether
+    ``\\\\`` means one backslash or two, so a backslash could not be read back reliably.
+    """
+    if not text:
+        return "it is empty"
+    if "\\" in text:
+        return "it contains a backslash"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return "it contains a control character (newline, tab, ...)"
+    return None
+
+
+def line_protocol(readings: Sequence[Reading], *, measurement: str) -> list[str]:
+    """Readings as line-protocol lines with microsecond timestamps.
+
+    Tags are ``household`` (only when not ``None``), ``line``, ``sensor``, ``site`` and
+    ``unit``, in key order as InfluxDB prefers; fields are ``value`` (float) and ``seq``
+    (integer).
+
+    Raises
+    ------
+    StoreError
+        If a reading cannot be represented (empty or backslash-containing tag value,
+        non-finite value, time outside InfluxDB's range); nothing should be sent then.
+
+    >>> r = Reading("minh-khai", "line-1", "t", 1_559_523_600_250_000, 231.0, "degC", 17, "h 1")
+    >>> print(line_protocol([r], measurement="readings")[0])  # doctest: +NORMALIZE_WHITESPACE
+    readings,household=h\\ 1,line=line-1,sensor=t,site=minh-khai,unit=degC
+    value=231.0,seq=17i 1559523600250000
+    """
+    head = measurement.translate(_MEASUREMENT_ESCAPES)
+    lines = []
+    for r in readings:
+        tags = [("line", r.line), ("sensor", r.sensor), ("site", r.site), ("unit", r.unit)]
+        if r.household is not None:
+            tags.insert(0, ("household", r.household))
+        for key, text in tags:
+            why = _unrepresentable(text) if isinstance(text, str) else "it is not a string"
+            if why is not None:
+                raise StoreError(
+                    f"reading {r.key}: {key} {text!r} cannot be stored in InfluxDB because {why}; "
+                    "fix it at the source (sensor catalogue or device)",
+                    store="influxdb",
+                )
+        value = float(r.value)
+        if not math.isfinite(value):
+            raise StoreError(
+                f"reading {r.key}: value {r.value!r} is not finite; InfluxDB cannot store it",
+                store="influxdb",
+            )
+        if isinstance(r.seq, bool) or not isinstance(r.seq, int) or not 0 <= r.seq <= _MAX_SEQ:
+            raise StoreError(
+                f"reading {r.key}: seq {r.seq!r} is not an integer in 0..2**63-1",
+                store="influxdb",
+            )
+        if not isinstance(r.ts_us, int) or not _MIN_TS_US <= r.ts_us <= _MAX_TS_US:
+            raise StoreError(
+                f"reading {r.key}: time {r.ts_us} µs is outside InfluxDB's range "
+                "(years 1677-2262); check the device clock",
+                store="influxdb",
+            )
+        tag_text = ",".join(f"{k}={v.translate(_TAG_ESCAPES)}" for k, v in tags)
+        # repr() gives the shortest text that reads back as the same double.
+        lines.append(f"{head},{tag_text} value={value!r},seq={r.seq}i {r.ts_us}")
+    return lines
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as a double-quoted InfluxQL identifier.
+
+    >>> quote_identifier('we"ird')
+    '"we\\\\"ird"'
+    """
+    return '"' + _escape_influxql(name).replace('"', '\\"') + '"'
+
+
+def quote_string(text: str) -> str:
+    """``text`` as a single-quoted InfluxQL string literal.
+
+    >>> quote_string("it's")
+    "'it\\\\'s'"
+    """
+    return "'" + _escape_influxql(text).replace("'", "\\'") + "'"
+
+
+def _escape_influxql(text: str) -> str:
+    # The InfluxQL scanner knows \\, \', \" and \n; a raw newline ends a string with an error.
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class InfluxDB1Store(Store):
+    """Readings in an InfluxDB database, over the v1 HTTP API.
+
+    Parameters
+    ----------
+    url
+        Base URL of the server, e.g. ``http://127.0.0.1:8086``. Credentials go in
+        ``username``/``password``, not in the URL.
+    database
+        Database to write to and read from; see :meth:`create_database`.
+    username, password
+        Credentials when the server has ``auth-enabled = true``; sent as HTTP basic auth.
+    retention_policy
+        Retention policy to write to and read from; the database's default when ``None``.
+    measurement
+        Measurement holding the readings.
+    timeout_s
+        Connect timeout and read timeout of each request [s].
+    verify_ssl
+        Check the server certificate for ``https`` URLs.
+
+    Raises
+    ------
+    ValueError
+        For an unusable argument (URL with credentials or without http/https scheme,
+        empty database, non-positive timeout, password without user name).
+    """
+
+    name = "influxdb1"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        database: str,
+        username: str | None = None,
+        password: str | None = None,
+        retention_policy: str | None = None,
+        measurement: str = "readings",
+        timeout_s: float = 10.0,
+        verify_ssl: bool = True,
+    ) -> None:
+        parsed = parse_url(url)
+        # Credentials first, so that the message below never repeats them.
+        if parsed.auth:
+            raise ValueError(
+                "InfluxDB url must not contain credentials; pass username and password instead"
+            )
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError(f"InfluxDB url {url!r} must look like http://host:8086")
+        if not database:
+            raise ValueError("database must be a non-empty name")
+        if retention_policy == "":
+            raise ValueError("retention_policy must be a name, or None for the default policy")
+        why = _unrepresentable(measurement)
+        if why is not None:
+            raise ValueError(f"measurement {measurement!r} is unusable because {why}")
+        if not timeout_s > 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
+        if password is not None and not username:
+            raise ValueError("a password needs a username")
+        self.url = url.rstrip("/")
+        self.database = database
+        self.username = username
+        self.retention_policy = retention_policy
+        self.measurement = measurement
+        self.timeout_s = float(timeout_s)
+        # The password lives only in this header, so it cannot leak through repr or messages.
+        self._headers: dict[str, str] = {}
+        if username:
+            self._headers.update(make_headers(basic_auth=f"{username}:{password or ''}"))
+        self._has_password = password is not None
+        self._pool = urllib3.PoolManager(
+            cert_reqs="CERT_REQUIRED" if verify_ssl else "CERT_NONE",
+            timeout=urllib3.Timeout(connect=self.timeout_s, read=self.timeout_s),
+            # No retries here: the collector retries with backoff and counts the attempts.
+            retries=False,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.url!r}, database={self.database!r}, "
+            f"username={self.username!r}, password={'***' if self._has_password else None}, "
+            f"retention_policy={self.retention_policy!r}, measurement={self.measurement!r})"
+        )
+
+    # -- Store interface -------------------------------------------------------------
+
+    def write(self, readings: Sequence[Reading]) -> None:
+        """Write ``readings``, one HTTP request per :data:`MAX_LINES_PER_REQUEST` lines.
+
+        Returns after the server acknowledged every request with 204. When a later
+        request fails, earlier ones are stored; writing the whole batch again is harmless.
+        """
+        lines = line_protocol(readings, measurement=self.measurement)
+        params = {"db": self.database, "precision": "u"}
+        if self.retention_policy is not None:
+            params["rp"] = self.retention_policy
+        query = urlencode(params)
+        for chunk in _chunks(lines, MAX_LINES_PER_REQUEST):
+            body = ("\n".join(chunk) + "\n").encode("utf-8")
+            response = self._request(
+                "POST",
+                f"/write?{query}",
+                body=body,
+                headers={"Content-Type": "text/plain; charset=utf-8"},
+                what="write",
+            )
+            if response.status != 204:
+                self._raise_for(response, "write")
+
+    def read(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str] | None = None,
+        every_s: float | None = None,
+    ) -> pd.DataFrame:
+        start_us, end_us = check_range(start, end)
+        downsampled = every_s is not None
+        if every_s is not None and not every_s > 0:
+            raise ValueError("every_s must be positive")
+        if sensors is not None and not sensors:
+            return empty_frame(downsampled)
+        where = (
+            f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
+            f"AND time >= {start_us}u AND time < {end_us}u"
+        )
+        if sensors is not None:
+            where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
+        if every_s is not None:
+            step_us = max(1, round(every_s * 1e6))
+            # GROUP BY time() windows are aligned to the epoch, like SQLiteStore's.
+            series = self._select(
+                'SELECT mean("value") AS "value", count("value") AS "count" '
+                f"FROM {self._source()} WHERE {where} "
+                f'GROUP BY time({step_us}u), "sensor" fill(none)'
+            )
+            rows = [
+                (tags.get("sensor"), row[0], row[1], row[2])
+                for tags, columns, values in series
+                for row in values
+            ]
+            if not rows:
+                return empty_frame(True)
+            frame = pd.DataFrame(rows, columns=["sensor", "ts_us", "value", "count"])
+            frame.insert(0, "time", _utc_us(frame.pop("ts_us")))
+            frame["site"] = site
+            frame["line"] = line
+            frame = _typed(
+                frame, ("site", "line", "sensor"), {"value": "float64", "count": "int64"}
+            )
+            frame = frame.sort_values(["sensor", "time"], kind="stable")
+            return frame[DOWNSAMPLED_COLUMNS].reset_index(drop=True)
+
+        wanted = ["time", "value", "seq", "site", "line", "sensor", "household", "unit"]
+        fields = ", ".join(quote_identifier(c) for c in wanted[1:])
+        series = self._select(f"SELECT {fields} FROM {self._source()} WHERE {where}")
+        rows = []
+        for _tags, columns, values in series:
+            positions = [columns.index(c) if c in columns else None for c in wanted]
+            rows.extend([row[p] if p is not None else None for p in positions] for row in values)
+        if not rows:
+            return empty_frame(False)
+        frame = pd.DataFrame(rows, columns=["ts_us", *wanted[1:]])
+        frame.insert(0, "time", _utc_us(frame.pop("ts_us")))
+        frame = _typed(
+            frame,
+            ("site", "line", "sensor", "household", "unit"),
+            {"value": "float64", "seq": "int64"},
+        )
+        # Same order as SQLiteStore: a reading without household ('' there) sorts first.
+        frame = frame.sort_values(["sensor", "time", "household"], na_position="first")
+        return frame[READ_COLUMNS].reset_index(drop=True)
+
+    def count(self, *, site: str | None = None, line: str | None = None) -> int:
+        conditions = []
+        if site is not None:
+            conditions.append(f'"site" = {quote_string(site)}')
+        if line is not None:
+            conditions.append(f'"line" = {quote_string(line)}')
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        # Without a time condition InfluxQL counts all points, future ones included.
+        series = self._select(f'SELECT count("value") FROM {self._source()}{where}')
+        return sum(
+            int(row[columns.index("count")]) for _, columns, values in series for row in values
+        )
+
+    def ping(self) -> None:
+        """Check that the server answers ``/ping``.
+
+        Raises
+        ------
+        StoreUnavailable
+            If it does not answer.
+        StoreError
+            If something that is not InfluxDB 1.x answers.
+        """
+        response = self._request("GET", "/ping", what="ping")
+        if response.status != 204:
+            self._raise_for(response, "ping")
+
+    def close(self) -> None:
+        self._pool.clear()
+
+    # -- administration ------------------------------------------------------------
+
+    def create_database(self) -> None:
+        """Create :attr:`database` (``CREATE DATABASE``); nothing happens if it exists.
+
+        Needs admin rights when authentication is enabled. The retention policy is not
+        created: the database gets the server's default ``autogen`` policy.
+        """
+        self._select(f"CREATE DATABASE {quote_identifier(self.database)}", method="POST")
+
+    # -- HTTP plumbing ---------------------------------------------------------------
+
+    def _source(self) -> str:
+        rp = quote_identifier(self.retention_policy) if self.retention_policy else ""
+        return f"{quote_identifier(self.database)}.{rp}.{quote_identifier(self.measurement)}"
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        body: bytes | None = None,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        all_headers = {**self._headers, **(headers or {})}
+        try:
+            if fields is not None:
+                return self._pool.request(
+                    method,
+                    self.url + path,
+                    fields=fields,
+                    headers=all_headers,
+                    encode_multipart=False,
+                )
+            return self._pool.request(method, self.url + path, body=body, headers=all_headers)
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(
+                f"InfluxDB at {self.url} did not answer the {what} request: {exc}; check that "
+                "influxd runs and that the url is right (the collector retries)",
+                store=self.name,
+            ) from exc
+
+    def _select(self, query: str, *, method: str = "POST") -> list[tuple[dict, list, list]]:
+        """Run an InfluxQL statement; (tags, columns, values) of every series returned."""
+        fields = {
+            "db": self.database,
+            "q": query,
+            "epoch": "u",
+            "chunked": "true",
+            "chunk_size": str(_QUERY_CHUNK_ROWS),
+        }
+        # POST with a form body: GET would put long sensor lists in the URL, and
+        # CREATE DATABASE must be POSTed anyway.
+        response = self._request(method, "/query", fields=fields, what="query")
+        if response.status != 200:
+            self._raise_for(response, "query")
+        series: list[tuple[dict, list, list]] = []
+        # A chunked answer is one JSON document per line.
+        for raw in response.data.splitlines():
+            if not raw.strip():
+                continue
+            try:
+                doc = json.loads(raw)
+            except ValueError as exc:
+                raise StoreError(
+                    f"InfluxDB at {self.url} sent an answer that is not JSON ({exc}); "
+                    "check that the url points at InfluxDB 1.x",
+                    store=self.name,
+                ) from exc
+            if "error" in doc:
+                self._raise_message(str(doc["error"]), None, "query")
+            for result in doc.get("results", []):
+                if "error" in result:
+                    self._raise_message(str(result["error"]), None, "query")
+                for s in result.get("series", []):
+                    series.append((s.get("tags") or {}, s["columns"], s.get("values") or []))
+        return series
+
+    def _raise_for(self, response: urllib3.BaseHTTPResponse, what: str) -> NoReturn:
+        message = response.headers.get("X-Influxdb-Error", "")
+        if not message:
+            try:
+                message = str(json.loads(response.data).get("error", ""))
+            except (ValueError, AttributeError):
+                message = response.data[:200].decode("utf-8", "replace").strip()
+        self._raise_message(message or (response.reason or ""), response.status, what)
+
+    def _raise_message(self, message: str, status: int | None, what: str) -> NoReturn:
+        """Raise the exception for a refused request, with what to do next.
+
+        ``status`` is ``None`` for an error reported inside a 200 answer.
+        """
+        detail = f"HTTP {status}: {message}" if status is not None else message
+        where = f"InfluxDB at {self.url} refused the {what} ({detail})"
+        lowered = message.lower()
+        db = quote_identifier(self.database)
+        if "database not found" in lowered:
+            hint = (
+                f"create the database with CREATE DATABASE {db} "
+                "(InfluxDB1Store.create_database() does it) or fix the database name"
+            )
+        elif "retention policy not found" in lowered:
+            rp = quote_identifier(self.retention_policy or "autogen")
+            hint = (
+                f"create it with CREATE RETENTION POLICY {rp} ON {db} DURATION INF "
+                "REPLICATION 1, or fix retention_policy"
+            )
+        elif status in (401, 403) or "authorization failed" in lowered:
+            hint = (
+                "check username/password_env, and that the user may "
+                f"{'write to' if what == 'write' else 'read'} database {db}"
+            )
+        elif "field type conflict" in lowered:
+            hint = (
+                f"measurement {self.measurement!r} already holds fields of other types "
+                "(this store writes value as float, seq as integer); use a new measurement or "
+                "database"
+            )
+        elif "beyond retention policy" in lowered:
+            hint = "these readings are older than the retention policy keeps; lengthen it"
+        elif status == 404:
+            hint = "check that the url points at InfluxDB 1.x (not 2.x: use InfluxDB2Store)"
+        elif status is not None and (status == 429 or status >= 500):
+            hint = "the server is overloaded or failing; the collector retries, see the influxd log"
+        else:
+            hint = "report this with the influxd log: the store or the readings are at fault"
+        retryable = status is not None and (status == 429 or status >= 500)
+        # InfluxDB 1.x answers 500 for a missing retention policy: retrying cannot fix that.
+        retryable = retryable and "not found" not in lowered
+        error = StoreUnavailable if retryable else StoreError
+        raise error(f"{where}; {hint}", store=self.name, status=status)
+
+
+def _utc_us(ts_us: pd.Series) -> pd.Series:
+    """Aware UTC times of microsecond resolution (pandas 2 would default to ns) from µs."""
+    return pd.to_datetime(ts_us, unit="us", utc=True).dt.as_unit("us")
+
+
+def _typed(
+    frame: pd.DataFrame, text_columns: Sequence[str], numeric: dict[str, str]
+) -> pd.DataFrame:
+    """Give ``frame`` the dtypes :class:`~monitoring.stores.sqlite.SQLiteStore` returns."""
+    for column in text_columns:
+        # 'str' keeps missing values missing (NaN), as SQLiteStore's household column does.
+        frame[column] = frame[column].astype("str")
+    for column, dtype in numeric.items():
+        frame[column] = frame[column].astype(dtype)
+    return frame
