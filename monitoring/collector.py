@@ -92,8 +92,13 @@ class Collector:
         Where readings go.
     quarantine
         Where rejected input goes.
-    batch_max_messages
-        Most messages decoded and written in one store call [messages].
+    batch_max_readings
+        A batch is written once it holds this many valid readings [readings].
+    batch_max_wait_s
+        How long a partial batch waits for more messages once the queue is empty [s].
+        0 writes at once. Keep it small: the broker sends only a few unacknowledged
+        messages at a time (Mosquitto's ``max_inflight_messages``, 20 by default), and
+        the collector acknowledges only after writing, so a long wait just adds latency.
     max_payload_bytes
         Larger payloads are quarantined unread [bytes].
     stats_interval_s
@@ -110,7 +115,8 @@ class Collector:
         catalog: Catalog,
         store: Store,
         quarantine: Quarantine,
-        batch_max_messages: int = 1000,
+        batch_max_readings: int = 5000,
+        batch_max_wait_s: float = 0.0,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
         stats_interval_s: float = 30.0,
         retry_max_s: float = 30.0,
@@ -121,7 +127,8 @@ class Collector:
         self.catalog = catalog
         self.store = store
         self.quarantine = quarantine
-        self.batch_max_messages = batch_max_messages
+        self.batch_max_readings = batch_max_readings
+        self.batch_max_wait_s = batch_max_wait_s
         self.max_payload_bytes = max_payload_bytes
         self.stats_interval_s = stats_interval_s
         self.retry_max_s = retry_max_s
@@ -266,30 +273,44 @@ class Collector:
                 first = self._queue.get(timeout=0.1)
             except queue.Empty:
                 continue
-            batch = [first]
-            # Messages that arrived while the last batch was being written form the next
-            # batch: large batches under load, no added latency when idle.
-            while len(batch) < self.batch_max_messages:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
             try:
-                self._process(batch)
+                self._process(self._gather(first))
             except _StoppingError:
                 return
             except Exception:  # the worker must not die silently: log, then re-raise
                 log.exception("collector worker failed on a batch of %d messages", len(batch))
                 raise
 
-    def _process(self, batch: list[_Message]) -> None:
+    def _gather(self, first: _Message) -> tuple[list[_Message], list[Reading], list[Entry]]:
+        """Decode ``first`` and the messages queued behind it into one batch."""
+        # Messages that arrived while the last batch was being written form the next
+        # batch: large batches under load, no added latency when idle.
+        batch: list[_Message] = []
         readings: list[Reading] = []
         rejected: list[Entry] = []
-        now_us = int(self._clock() * 1e6)
-        for msg in batch:
-            good, bad = self._decode(msg, now_us)
+        deadline = time.monotonic() + self.batch_max_wait_s
+        msg = first
+        while True:
+            good, bad = self._decode(msg, int(self._clock() * 1e6))
+            batch.append(msg)
             readings.extend(good)
             rejected.extend(bad)
+            if len(readings) >= self.batch_max_readings:
+                break
+            try:
+                msg = self._queue.get_nowait()
+            except queue.Empty:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    msg = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+        return batch, readings, rejected
+
+    def _process(self, gathered: tuple[list[_Message], list[Reading], list[Entry]]) -> None:
+        batch, readings, rejected = gathered
         with self._stats_lock:
             self._stats.received += len(batch)
         if readings:

@@ -97,8 +97,11 @@ are required. Unknown keys are errors, so a typo cannot silently drop a setting.
         Rows kept in quarantine before the oldest are evicted [-], >= 1.
     ``batch_max_readings`` (integer, default ``5000``)
         Readings per store write, at most [-], >= 1.
-    ``batch_max_wait_ms`` (integer, default ``200``)
-        Longest wait before a partial batch is written [ms], >= 0.
+    ``batch_max_wait_ms`` (integer, default ``0``)
+        Longest wait for more messages before a partial batch is written [ms], >= 0.
+        0 writes as soon as the queue is empty: the collector acknowledges only after
+        writing and the broker sends only a few unacknowledged messages at a time, so
+        waiting adds latency, not batch size.
     ``max_payload_bytes`` (integer, default ``262144``)
         Larger MQTT payloads are quarantined [B], >= 1.
     ``max_future_s`` (float, default ``300.0``)
@@ -420,7 +423,7 @@ class CollectorSettings:
     quarantine_path: Path
     quarantine_max_rows: int = 100_000
     batch_max_readings: int = 5000
-    batch_max_wait_ms: int = 200
+    batch_max_wait_ms: int = 0
     max_payload_bytes: int = 262_144
     max_future_s: float = 300.0
     stats_interval_s: float = 30.0
@@ -1543,7 +1546,7 @@ def _collector(ck: _Checker, doc: dict[str, Any]) -> CollectorSettings | None:
         ck, table, where, "batch_max_readings", required=False, default=5000, minimum=1
     )
     wait_ms = _integer(
-        ck, table, where, "batch_max_wait_ms", required=False, default=200, minimum=0
+        ck, table, where, "batch_max_wait_ms", required=False, default=0, minimum=0
     )
     payload = _integer(
         ck,
