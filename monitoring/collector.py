@@ -278,7 +278,7 @@ class Collector:
             except _StoppingError:
                 return
             except Exception:  # the worker must not die silently: log, then re-raise
-                log.exception("collector worker failed on a batch of %d messages", len(batch))
+                log.exception("collector worker failed on a batch starting at %s", first.topic)
                 raise
 
     def _gather(self, first: _Message) -> tuple[list[_Message], list[Reading], list[Entry]]:

@@ -34,3 +34,9 @@ class ValidationError(SensorsError):
     """A decoded reading disagrees with the sensor catalogue (unknown sensor, range, unit, time)."""
 
     reason = "invalid_reading"
+
+
+class PublishError(SensorsError):
+    """Readings could not be published: no connection, no CONNACK, or no acknowledgement."""
+
+    reason = "publish_failed"

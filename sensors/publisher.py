@@ -1,0 +1,324 @@
+"""Publish readings to the MQTT broker, batched per sensor and optionally paced.
+
+Readings keep their device timestamps: pacing only decides *when* a reading is sent,
+never what time it carries. Consecutive readings of one sensor are grouped into
+messages of up to ``batch_size`` readings (schema version 1, see
+:mod:`sensors.schema`) on the topic ``<prefix>/<site>/<line>/<sensor>``.
+
+Outstanding QoS > 0 messages are bounded (``max_outstanding``): paho-mqtt gives every
+such message a message id that wraps at 65 535 and refuses a publish whose id is still
+in flight, so a publisher that queued a whole backlog would fail (pitfall recorded in
+mqtt-influxdb-pipeline.md §7). Waiting on the oldest message also keeps memory bounded
+when the broker is slower than the simulator.
+
+>>> PublishStats(messages=2, readings=20, seconds=0.5).readings_per_s
+40.0
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from sensors.errors import PublishError
+from sensors.mqtt import BrokerSettings, make_client
+from sensors.schema import MAX_BATCH, Reading, encode_payload
+from sensors.topics import build_topic, check_prefix
+
+__all__ = ["PublishError", "PublishStats", "publish"]
+
+#: A partially filled batch is sent once its oldest reading has waited this long [s]
+#: (wall time): the brief's bound on the latency that batching may add.
+MAX_BATCH_AGE_S = 1.0
+# Longest single sleep while pacing [s], so a set ``stop`` event is noticed promptly.
+_MAX_SLEEP_S = 0.2
+# paho message ids run from 1 to 65 535; stay well clear of a wrap onto a live id.
+_MAX_OUTSTANDING_LIMIT = 60_000
+
+
+@dataclass(frozen=True)
+class PublishStats:
+    """Outcome of :func:`publish`.
+
+    Parameters
+    ----------
+    messages
+        MQTT messages handed to the broker (and acknowledged, for QoS > 0) [-].
+    readings
+        Readings in those messages [-].
+    seconds
+        Wall time from the broker's CONNACK until every message was acknowledged [s].
+    """
+
+    messages: int
+    readings: int
+    seconds: float
+
+    @property
+    def readings_per_s(self) -> float:
+        """Mean publishing rate [1/s]; NaN for an instantaneous run."""
+        return self.readings / self.seconds if self.seconds > 0 else math.nan
+
+
+class _Batches:
+    """Pending batches per sensor, and the in-flight messages of one connection."""
+
+    def __init__(
+        self,
+        client: mqtt.Client,
+        *,
+        prefix: str,
+        batch_size: int,
+        qos: int,
+        max_outstanding: int,
+        ack_timeout_s: float,
+        on_progress: Callable[[int], None] | None,
+    ) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.batch_size = batch_size
+        self.qos = qos
+        self.max_outstanding = max_outstanding
+        self.ack_timeout_s = ack_timeout_s
+        self.on_progress = on_progress
+        self.pending: dict[tuple[str, str, str, str], tuple[list[Reading], float]] = {}
+        self.topics: dict[tuple[str, str, str, str], str] = {}
+        self.outstanding: deque[mqtt.MQTTMessageInfo] = deque()
+        self.next_due = math.inf  # wall time at which the oldest pending batch is stale
+        self.messages = 0
+        self.readings = 0
+
+    def add(self, reading: Reading, now: float) -> None:
+        key = (reading.site, reading.line, reading.sensor, reading.unit)
+        entry = self.pending.get(key)
+        if entry is None:
+            entry = ([], now)
+            self.pending[key] = entry
+            self.next_due = min(self.next_due, now + MAX_BATCH_AGE_S)
+        batch = entry[0]
+        batch.append(reading)
+        if len(batch) >= self.batch_size:
+            del self.pending[key]
+            self._send(key, batch)
+
+    def flush_stale(self, now: float) -> None:
+        if now < self.next_due:
+            return
+        for key, (batch, born) in list(self.pending.items()):
+            if now - born >= MAX_BATCH_AGE_S:
+                del self.pending[key]
+                self._send(key, batch)
+        self.next_due = min(
+            (born + MAX_BATCH_AGE_S for _, born in self.pending.values()), default=math.inf
+        )
+
+    def flush_all(self) -> None:
+        for key, (batch, _) in list(self.pending.items()):
+            del self.pending[key]
+            self._send(key, batch)
+        self.next_due = math.inf
+
+    def _send(self, key: tuple[str, str, str, str], batch: list[Reading]) -> None:
+        topic = self.topics.get(key)
+        if topic is None:
+            topic = self.topics[key] = build_topic(self.prefix, *key[:3])
+        info = self.client.publish(topic, encode_payload(batch), qos=self.qos)
+        if info.rc == mqtt.MQTT_ERR_NO_CONN and self.qos > 0:
+            # paho keeps a QoS>0 message published while disconnected in its queue and
+            # sends it after reconnecting, but marks it NO_CONN, on which
+            # wait_for_publish would raise at once; it is queued, so treat it as such.
+            info.rc = mqtt.MQTT_ERR_SUCCESS
+        elif info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise PublishError(
+                f"publishing to {topic} failed: {mqtt.error_string(info.rc)}",
+                reason="disconnected" if info.rc == mqtt.MQTT_ERR_NO_CONN else "publish_failed",
+            )
+        self.outstanding.append(info)
+        self.messages += 1
+        self.readings += len(batch)
+        if self.on_progress is not None:
+            self.on_progress(len(batch))
+        while len(self.outstanding) > self.max_outstanding:
+            self._wait_oldest()
+
+    def _wait_oldest(self) -> None:
+        info = self.outstanding[0]
+        info.wait_for_publish(timeout=self.ack_timeout_s)
+        if not info.is_published():
+            raise PublishError(
+                f"message {info.mid} was not acknowledged within {self.ack_timeout_s:g} s; "
+                "is the broker reachable?",
+                reason="ack_timeout",
+            )
+        self.outstanding.popleft()
+
+    def wait_all(self) -> None:
+        while self.outstanding:
+            self._wait_oldest()
+
+
+def publish(
+    readings: Iterable[Reading],
+    *,
+    settings: BrokerSettings,
+    prefix: str,
+    batch_size: int = 10,
+    speed: float | None = None,
+    qos: int = 1,
+    max_outstanding: int = 500,
+    on_progress: Callable[[int], None] | None = None,
+    stop: threading.Event | None = None,
+    connect_timeout_s: float = 10.0,
+    ack_timeout_s: float = 60.0,
+) -> PublishStats:
+    """Publish ``readings`` (in device-time order) and wait until the broker has them.
+
+    Parameters
+    ----------
+    readings
+        Readings, e.g. from :func:`sensors.simulator.simulate_line`; consumed lazily.
+    settings
+        Broker and client id; the connection uses a clean session.
+    prefix
+        Topic prefix, e.g. ``upops``.
+    batch_size
+        Readings per message, 1 to :data:`sensors.schema.MAX_BATCH` [-]. A partial batch
+        is sent when its oldest reading is more than 1 s (wall time) old, or at the end.
+    speed
+        Simulated seconds per wall second [-]: 1.0 is real time, 1440 one simulated day
+        per minute; ``None`` publishes as fast as the broker acknowledges.
+    qos
+        MQTT QoS 0, 1 or 2.
+    max_outstanding
+        Messages handed to paho but not yet acknowledged (QoS > 0) or written
+        (QoS 0), at most; when reached, the oldest is awaited. 1 to 60 000 [-].
+    on_progress
+        Called after each message with the number of readings it carries, e.g. a
+        tqdm bar's ``update``.
+    stop
+        When set, no further readings are taken (a reading waiting for its paced time
+        is dropped); pending batches are still sent and acknowledged, then the
+        function returns.
+    connect_timeout_s
+        Longest wait for the broker's CONNACK [s].
+    ack_timeout_s
+        Longest wait for the acknowledgement of one message [s]; covers a broker
+        restart, since paho reconnects and resends.
+
+    Returns
+    -------
+    PublishStats
+
+    Raises
+    ------
+    PublishError
+        No TCP connection (``connect_failed``), no CONNACK in time
+        (``connect_timeout``), CONNACK refused (``connect_refused``), a publish
+        rejected (``publish_failed``, ``disconnected``) or not acknowledged in time
+        (``ack_timeout``).
+    ValueError
+        For an invalid argument.
+    """
+    check_prefix(prefix)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise ValueError(f"batch_size must be an integer, got {batch_size!r}")
+    if not 1 <= batch_size <= MAX_BATCH:
+        raise ValueError(f"batch_size must lie in 1..{MAX_BATCH}, got {batch_size}")
+    if speed is not None and not (math.isfinite(speed) and speed > 0):
+        raise ValueError(f"speed must be a positive number of simulated s per wall s, got {speed}")
+    if qos not in (0, 1, 2):
+        raise ValueError(f"qos must be 0, 1 or 2, got {qos!r}")
+    if not 1 <= max_outstanding <= _MAX_OUTSTANDING_LIMIT:
+        raise ValueError(
+            f"max_outstanding must lie in 1..{_MAX_OUTSTANDING_LIMIT} "
+            f"(paho message ids wrap at 65535), got {max_outstanding}"
+        )
+    if not connect_timeout_s > 0 or not ack_timeout_s > 0:
+        raise ValueError("connect_timeout_s and ack_timeout_s must be positive")
+
+    client = make_client(settings, clean_session=True)
+    connack: dict[str, Any] = {}
+    connected = threading.Event()
+
+    def on_connect(
+        _client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _props: Any
+    ) -> None:
+        connack.setdefault("reason", reason_code)
+        connected.set()
+
+    client.on_connect = on_connect
+    try:
+        client.connect(settings.host, settings.port, keepalive=settings.keepalive_s)
+    except (OSError, ValueError) as exc:
+        raise PublishError(
+            f"cannot connect to the broker at {settings.url}: {exc}", reason="connect_failed"
+        ) from exc
+    client.loop_start()
+    try:
+        if not connected.wait(connect_timeout_s):
+            raise PublishError(
+                f"no CONNACK from the broker at {settings.url} within {connect_timeout_s:g} s",
+                reason="connect_timeout",
+            )
+        reason = connack["reason"]
+        if reason.is_failure:
+            raise PublishError(
+                f"the broker at {settings.url} refused the connection: {reason}",
+                reason="connect_refused",
+            )
+        batches = _Batches(
+            client,
+            prefix=prefix,
+            batch_size=batch_size,
+            qos=qos,
+            max_outstanding=max_outstanding,
+            ack_timeout_s=ack_timeout_s,
+            on_progress=on_progress,
+        )
+        t_start = time.monotonic()
+        _feed(batches, readings, speed=speed, stop=stop)
+        batches.flush_all()
+        batches.wait_all()
+        seconds = time.monotonic() - t_start
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return PublishStats(messages=batches.messages, readings=batches.readings, seconds=seconds)
+
+
+def _feed(
+    batches: _Batches,
+    readings: Iterable[Reading],
+    *,
+    speed: float | None,
+    stop: threading.Event | None,
+) -> None:
+    """Hand the readings to ``batches``, paced by device time when ``speed`` is given."""
+    wall0 = dev0 = None
+    for reading in readings:
+        if stop is not None and stop.is_set():
+            return
+        now = time.monotonic()
+        if speed is not None:
+            if wall0 is None or dev0 is None:
+                wall0, dev0 = now, reading.ts_us
+            due = wall0 + (reading.ts_us - dev0) / 1e6 / speed
+            while now < due:
+                batches.flush_stale(now)
+                pause = min(due, batches.next_due) - now
+                pause = min(max(pause, 0.0), _MAX_SLEEP_S)
+                if stop is not None:
+                    if stop.wait(pause):
+                        return
+                else:
+                    time.sleep(pause)
+                now = time.monotonic()
+        batches.flush_stale(now)
+        batches.add(reading, now)

@@ -1,0 +1,80 @@
+"""The ``pilot`` command as a user runs it: exit codes, stdout for data, stderr for messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pilot.cli import main
+from pilot.config import default_config_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("config", "simulate", "collect", "demo", "quarantine"):
+        assert command in out
+
+
+def test_config_check_of_the_example_is_clean(capsys):
+    assert main(["config", "check", str(default_config_path())]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "OK" in captured.err
+
+
+def test_config_check_reports_every_problem_and_exits_1(tmp_path, capsys):
+    text = default_config_path().read_text(encoding="utf-8")
+    text = text.replace('kind = "sqlite"', 'kind = "postgres"', 1)
+    text = text.replace("degradation_c = 300.0", "degradation_c = 100.0", 1)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["config", "check", str(bad)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any("store.kind" in line for line in lines), lines
+    assert any("sites[0].lines[0]" in line for line in lines), lines
+    assert all(line.startswith(str(bad)) for line in lines)
+
+
+def test_broken_config_is_a_clear_error_with_exit_3(tmp_path, capsys):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[deployment\nname = 1\n", encoding="utf-8")
+    assert main(["--config", str(broken), "quarantine"]) == 3
+    err = capsys.readouterr().err
+    assert "configuration error" in err
+    assert "line 1" in err
+
+
+def test_demo_runs_from_the_command_line(tmp_path):
+    """The README's first command, in small: one simulated hour per period."""
+    out = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "pilot.cli", "-q", "demo", "--out", str(out), "--days", "0.05"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert len(summary["segments"]) == 4  # 2 lines x (baseline, post)
+    for row in summary["segments"]:
+        assert row["readings_published"] > 0
+        assert row["readings_stored"] == row["readings_published"]
+        assert row["quarantined"] == row["bad_messages_injected"] == 3
+    assert summary["totals"]["quarantine_reasons"] == {
+        "bad_json": 4,
+        "unknown_sensor": 4,
+        "out_of_range": 4,
+    }
+    assert "complete" in result.stdout
