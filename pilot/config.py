@@ -1545,9 +1545,7 @@ def _collector(ck: _Checker, doc: dict[str, Any]) -> CollectorSettings | None:
     batch = _integer(
         ck, table, where, "batch_max_readings", required=False, default=5000, minimum=1
     )
-    wait_ms = _integer(
-        ck, table, where, "batch_max_wait_ms", required=False, default=0, minimum=0
-    )
+    wait_ms = _integer(ck, table, where, "batch_max_wait_ms", required=False, default=0, minimum=0)
     payload = _integer(
         ck,
         table,
