@@ -170,15 +170,16 @@ def test_speed_paces_by_device_time(
     t0 = time.monotonic()
     stats = publish(sent, settings=_settings(mosquitto_broker), prefix=prefix, speed=10.0)
     wall = time.monotonic() - t0
-    # 20 simulated seconds at 10x: about 2 s; loose bounds, timing is not exact.
-    assert 1.5 <= stats.seconds <= 6.0
-    assert 1.5 <= wall <= 8.0
+    # 20 simulated seconds at 10x cannot take less than about 2 s: pacing sleeps.
+    # Only this lower bound is asserted; an upper bound would test the machine's load.
+    assert stats.seconds >= 1.5
+    assert wall >= 1.5
     received = subscriber.wait_for_readings(len(sent))
     assert sorted(r.ts_us for r in received) == sorted(r.ts_us for r in sent)
     with subscriber._lock:
         arrivals = [t for t, _, _ in subscriber.messages]
     # Paced, the messages spread over the run instead of arriving in one burst.
-    assert max(arrivals) - min(arrivals) > 1.0
+    assert max(arrivals) - min(arrivals) > 0.5
 
 
 def test_partial_batch_is_flushed_after_about_a_second(
@@ -216,7 +217,8 @@ def test_stop_event_ends_a_paced_run_early(
         readings, settings=_settings(mosquitto_broker), prefix=prefix, speed=1.0, stop=stop
     )
     timer.cancel()
-    assert time.monotonic() - t0 < 4.0
+    # Unstopped, ten simulated minutes in real time would take 600 s.
+    assert time.monotonic() - t0 < 60.0
     assert 0 < stats.readings < 100
     assert len(subscriber.wait_for_readings(stats.readings)) == stats.readings
 
