@@ -105,6 +105,10 @@ class Collector:
         Period of the counters log line [s]; 0 disables it.
     retry_max_s
         Cap of the backoff between store retries [s].
+    on_stored
+        Called in the worker thread with each batch of readings once it is stored
+        (e.g. to evaluate alarms). An exception it raises is logged, never propagated:
+        a listener must not stop collection.
     """
 
     def __init__(
@@ -121,6 +125,7 @@ class Collector:
         stats_interval_s: float = 30.0,
         retry_max_s: float = 30.0,
         clock: Callable[[], float] = time.time,
+        on_stored: Callable[[list[Reading]], None] | None = None,
     ) -> None:
         self.broker = broker
         self.prefix = prefix
@@ -133,6 +138,7 @@ class Collector:
         self.stats_interval_s = stats_interval_s
         self.retry_max_s = retry_max_s
         self._clock = clock
+        self._on_stored = on_stored
         self._queue: queue.Queue[_Message] = queue.Queue()
         self._stop = threading.Event()
         self._stats = CollectorStats()
@@ -325,6 +331,11 @@ class Collector:
             for entry in rejected[:3]:
                 log.warning("quarantined %s: %s: %s", entry.topic, entry.reason, entry.detail)
         self._ack(batch)
+        if readings and self._on_stored is not None:
+            try:
+                self._on_stored(readings)
+            except Exception:  # a listener's bug must not stop collection
+                log.exception("on_stored listener failed; collection goes on")
         if readings:
             newest = max(batch, key=lambda m: m.received_us)
             with self._stats_lock:
