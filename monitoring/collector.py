@@ -16,6 +16,13 @@ The session is persistent (``clean_session=False`` with a stable client id) and 
 subscription is QoS 1, so the broker keeps messages while the collector is away and
 redelivers those it never acknowledged; the store's idempotent key makes a redelivered
 reading harmless.
+
+With a :class:`~monitoring.spool.Spool`, a batch the store cannot take now
+(:class:`~monitoring.errors.StoreUnavailable`) is written to the spool on disk and then
+acknowledged; while the spool holds readings, new batches queue behind them in it, and
+the worker replays the spool oldest first (backoff with jitter between attempts) once
+the store answers again. Memory stays flat during a long outage. When the spool is full
+the worker falls back to waiting without acknowledging, so the broker keeps the rest.
 """
 
 from __future__ import annotations
@@ -32,12 +39,13 @@ import paho.mqtt.client as mqtt
 
 from monitoring.errors import MonitoringError, StoreError, StoreUnavailable
 from monitoring.quarantine import Entry, Quarantine
+from monitoring.spool import Spool
 from monitoring.stores.base import Store
 from sensors.catalog import Catalog
 from sensors.errors import SensorsError
 from sensors.mqtt import BrokerSettings, make_client
 from sensors.schema import MAX_PAYLOAD_BYTES, Reading, decode_payload, encode_payload
-from sensors.topics import parse_topic, subscription
+from sensors.topics import RESERVED_SENSOR_IDS, parse_topic, subscription
 
 log = logging.getLogger("upops.collector")
 
@@ -57,6 +65,9 @@ class CollectorStats:
     quarantined: int = 0
     write_retries: int = 0
     acked: int = 0
+    spooled: int = 0
+    replayed: int = 0
+    spool_pending: int = 0
     queue_depth: int = 0
     lag_s: float = 0.0
     device_lag_s: float = 0.0
@@ -109,6 +120,10 @@ class Collector:
         Called in the worker thread with each batch of readings once it is stored
         (e.g. to evaluate alarms). An exception it raises is logged, never propagated:
         a listener must not stop collection.
+    spool
+        Where batches wait while the store is unavailable; ``None`` keeps them at the
+        broker instead (nothing acknowledged until stored). Spooled readings reach
+        ``on_stored`` when they are replayed.
     """
 
     def __init__(
@@ -126,6 +141,7 @@ class Collector:
         retry_max_s: float = 30.0,
         clock: Callable[[], float] = time.time,
         on_stored: Callable[[list[Reading]], None] | None = None,
+        spool: Spool | None = None,
     ) -> None:
         self.broker = broker
         self.prefix = prefix
@@ -139,6 +155,10 @@ class Collector:
         self.retry_max_s = retry_max_s
         self._clock = clock
         self._on_stored = on_stored
+        self.spool = spool
+        # Replay backoff: next attempt time (monotonic) and the delay after a failure.
+        self._replay_due = 0.0
+        self._replay_delay = 0.5
         self._queue: queue.Queue[_Message] = queue.Queue()
         self._stop = threading.Event()
         self._stats = CollectorStats()
@@ -215,6 +235,7 @@ class Collector:
         with self._stats_lock:
             copy = CollectorStats(**self._stats.as_dict())
         copy.queue_depth = self._queue.qsize()
+        copy.spool_pending = self.spool.pending_readings if self.spool is not None else 0
         copy.connected = self._connected.is_set()
         copy.quarantine_reasons = dict(self._stats.quarantine_reasons)
         return copy
@@ -223,7 +244,8 @@ class Collector:
         s = self.stats()
         return (
             f"received={s.received} stored={s.readings_stored} quarantined={s.quarantined} "
-            f"write_retries={s.write_retries} queue={s.queue_depth} lag_s={s.lag_s:.3f} "
+            f"write_retries={s.write_retries} spooled={s.spooled} replayed={s.replayed} "
+            f"spool={s.spool_pending} queue={s.queue_depth} lag_s={s.lag_s:.3f} "
             f"connected={s.connected}"
         )
 
@@ -275,6 +297,7 @@ class Collector:
 
     def _work(self) -> None:
         while not self._stop.is_set():
+            self._replay()
             try:
                 first = self._queue.get(timeout=0.1)
             except queue.Empty:
@@ -350,6 +373,10 @@ class Collector:
 
         try:
             parts = parse_topic(msg.topic, prefix=self.prefix)
+            if parts.sensor in RESERVED_SENSOR_IDS:
+                # The subscription also matches the retained alarm state (<line>/alarms):
+                # not a reading, and not bad input either.
+                return [], []
             readings = decode_payload(
                 msg.payload,
                 site=parts.site,
@@ -375,9 +402,29 @@ class Collector:
     def _write(self, readings: list[Reading], batch: list[_Message]) -> list[Entry]:
         delay = 0.5
         while True:
+            spool = self.spool
+            if spool is not None and spool.pending_readings:
+                # Older readings wait in the spool: these go behind them, so the store
+                # receives readings in the order they arrived.
+                self._replay()
+                if spool.pending_readings:
+                    if self._spool(readings):
+                        return []
+                    problem = "store unavailable and spool full (the broker keeps the rest)"
+                    with self._stats_lock:
+                        self._stats.write_retries += 1
+                    log.warning("%s; retrying in %.1f s", problem, delay)
+                    if self._stop.wait(delay * random.uniform(0.8, 1.2)):
+                        raise _StoppingError
+                    delay = min(delay * 2, self.retry_max_s)
+                    continue
             try:
                 self.store.write(readings)
             except StoreUnavailable as exc:
+                if spool is not None and self._spool(readings):
+                    log.warning("store unavailable, readings spooled to %s: %s", spool.path, exc)
+                    self._replay_due = time.monotonic() + self._replay_delay
+                    return []
                 problem = f"store unavailable: {exc}"
             except StoreError as exc:
                 if exc.status == 400:
@@ -399,6 +446,73 @@ class Collector:
             if self._stop.wait(delay * random.uniform(0.8, 1.2)):
                 raise _StoppingError
             delay = min(delay * 2, self.retry_max_s)
+
+    def _spool(self, readings: list[Reading]) -> bool:
+        assert self.spool is not None
+        if not self.spool.put(readings):
+            return False
+        with self._stats_lock:
+            self._stats.spooled += len(readings)
+        return True
+
+    def _replay(self) -> None:
+        """Write spooled readings to the store, oldest first, when a retry is due."""
+        spool = self.spool
+        if spool is None or not spool.pending_readings or time.monotonic() < self._replay_due:
+            return
+        deadline = time.monotonic() + 1.0  # then let the queue move too
+        while spool.pending_readings and time.monotonic() < deadline:
+            chunk = spool.oldest(self.batch_max_readings)
+            try:
+                self.store.write(chunk.readings)
+            except StoreError as exc:
+                if exc.status == 400 and not isinstance(exc, StoreUnavailable):
+                    # Retrying cannot help: keep the readings aside, one entry per sensor.
+                    self._reject_spooled(chunk.readings, str(exc))
+                    spool.remove(chunk)
+                    continue
+                with self._stats_lock:
+                    self._stats.write_retries += 1
+                # Jitter keeps several collectors from retrying in lockstep.
+                pause = self._replay_delay * random.uniform(0.8, 1.2)
+                self._replay_due = time.monotonic() + pause
+                self._replay_delay = min(self._replay_delay * 2, self.retry_max_s)
+                log.warning("replay of the spool failed (%s); next try in %.1f s", exc, pause)
+                return
+            spool.remove(chunk)
+            self._replay_delay = 0.5
+            with self._stats_lock:
+                self._stats.replayed += len(chunk.readings)
+                self._stats.readings_stored += len(chunk.readings)
+                self._stats.batches_written += 1
+            if not spool.pending_readings:
+                log.info("spool replayed; the store is up to date")
+            if self._on_stored is not None:
+                try:
+                    self._on_stored(chunk.readings)
+                except Exception:  # a listener's bug must not stop collection
+                    log.exception("on_stored listener failed; collection goes on")
+
+    def _reject_spooled(self, readings: list[Reading], detail: str) -> None:
+        by_sensor: dict[tuple[str, str, str, str], list[Reading]] = {}
+        for r in readings:
+            by_sensor.setdefault((r.site, r.line, r.sensor, r.unit), []).append(r)
+        now_us = int(time.time() * 1e6)
+        entries = [
+            Entry(
+                f"{self.prefix}/{site}/{line}/{sensor}",
+                encode_payload(group),
+                "store_rejected",
+                detail,
+                now_us,
+            )
+            for (site, line, sensor, _), group in by_sensor.items()
+        ]
+        self.quarantine.add_many(entries)
+        with self._stats_lock:
+            self._stats.quarantined += len(entries)
+            reasons = self._stats.quarantine_reasons
+            reasons["store_rejected"] = reasons.get("store_rejected", 0) + len(entries)
 
     def _ack(self, batch: list[_Message]) -> None:
         client = self._client

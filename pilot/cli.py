@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from pilot import cmd_estimate, cmd_report, cmd_watch
 from pilot.errors import PilotError
 
 log = logging.getLogger("upops")
@@ -101,10 +102,33 @@ def cmd_config_example(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _device_settings(config, args: argparse.Namespace, site: str, line: str, index: int):  # type: ignore[no-untyped-def]
+    """Broker settings of a simulated device: the configuration's broker, with the
+    device's own credentials when ``--device-username`` is given (the broker ACL lets
+    the collector only read, so devices publish as users of their own)."""
+    from dataclasses import replace
+
+    settings = config.broker.with_client_id(f"{config.broker.client_id}-sim-{index}")
+    if not args.device_username:
+        return settings
+    names = {"site": site, "line": line}
+    username = args.device_username.format(**names)
+    password = None
+    if args.device_password_env:
+        variable = args.device_password_env.format(**names).upper().replace("-", "_")
+        password = os.environ.get(variable)
+        if password is None:
+            raise PilotError(
+                f"environment variable {variable} (from --device-password-env) is not set; "
+                f"export the password of device user {username} there"
+            )
+    return replace(settings, username=username, password=password)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from pilot.wiring import line_params
+    from pilot.wiring import line_params, make_outbox
     from sensors.publisher import publish
     from sensors.simulator import simulate_line
 
@@ -143,6 +167,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     def run(index: int, site_id: str, line_id: str) -> None:
         try:
+            outbox = make_outbox(config, site_id, line_id)
+        except Exception as exc:  # reported below, like a publishing failure
+            results[f"{site_id}/{line_id}"] = {"error": str(exc)}
+            return
+        try:
             stats = publish(
                 simulate_line(
                     line_params(config, site_id, line_id),
@@ -152,19 +181,23 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                     seed=seed + index,
                     interval_s=args.interval_s,
                 ),
-                settings=config.broker.with_client_id(f"{config.broker.client_id}-sim-{index}"),
+                settings=_device_settings(config, args, site_id, line_id, index),
                 prefix=config.topic_prefix,
                 batch_size=args.batch_size or config.simulation.batch_size,
                 speed=speed,
                 on_progress=progress,
                 stop=stop,
+                outbox=outbox,
             )
             results[f"{site_id}/{line_id}"] = {
                 "messages": stats.messages,
                 "readings": stats.readings,
+                "outbox_dropped_readings": stats.outbox_dropped_readings,
             }
         except Exception as exc:  # reported below; one line failing must not hide the other
             results[f"{site_id}/{line_id}"] = {"error": str(exc)}
+        finally:
+            outbox.close()
 
     for index, (site_id, line_id) in enumerate(targets):
         thread = threading.Thread(target=run, args=(index, site_id, line_id), daemon=True)
@@ -191,15 +224,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from pilot.wiring import make_collector
+    from pilot.wiring import make_alarm_service, make_collector
 
     config = _load(args)
-    collector = make_collector(config)
+    alarms = make_alarm_service(config)
+    collector = make_collector(config, on_stored=alarms.on_stored)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     log.info("collecting %s/+/+/+ into the %s store", config.topic_prefix, config.store.kind)
     try:
-        collector.run(stop)
+        with alarms:
+            collector.run(stop)
     except KeyboardInterrupt:
         stop.set()
     return EXIT_OK
@@ -221,6 +256,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f" published {row['readings_published']:>8}"
             f"  stored {row['readings_stored']:>8}  quarantined {row['quarantined']:>3}"
             f"  {'complete' if row['complete'] else 'INCOMPLETE'}"
+        )
+    for row in summary.get("estimates", {}).get("all_lines", []):
+        print(
+            f"{row['period']:<10} {row['pollutant']:<7} {row['vector']:<5} mean "
+            f"{row['mean']:.4g} {row['unit']} (95 % {row['p2_5']:.4g} .. {row['p97_5']:.4g},"
+            f" factors {row['verification']})"
         )
     print(f"summary: {Path(args.out) / 'summary.json'}  ({summary['wall_time_s']} s)")
     incomplete = [r for r in summary["segments"] if not r["complete"]]
@@ -310,6 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--interval-s", type=float, help="override the 1 Hz sampling interval [s]")
     sim.add_argument("--batch-size", type=int, help="readings per message")
     sim.add_argument("--seed", type=int, help="random seed (default: [simulation] seed)")
+    sim.add_argument(
+        "--device-username",
+        metavar="TEMPLATE",
+        help="publish as this broker user, e.g. '{site}.{line}' as in the ACL of "
+        "`pilot broker-config` (default: the [broker] user)",
+    )
+    sim.add_argument(
+        "--device-password-env",
+        metavar="TEMPLATE",
+        help="environment variable holding the device password, e.g. "
+        "'PILOT_DEVICE_PASSWORD_{site}_{line}' (upper-cased, '-' becomes '_')",
+    )
     sim.set_defaults(func=cmd_simulate)
 
     collect = sub.add_parser("collect", help="subscribe and store readings until stopped")
@@ -328,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine.add_argument("--path", help="quarantine file (default: from the configuration)")
     quarantine.add_argument("--limit", type=int, default=20, help="newest entries to list")
     quarantine.set_defaults(func=cmd_quarantine)
+    __import__("pilot.cmd_broker", fromlist=["register"]).register(sub)
+    cmd_watch.register(sub)
+    cmd_report.register(sub)
+    cmd_estimate.register(sub)
     return parser
 
 
@@ -339,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from emission_factors.errors import FactorError
+    from models.errors import ModelError
     from monitoring.errors import MonitoringError
     from pilot.config import ConfigError
     from sensors.errors import SensorsError
@@ -351,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"pilot: configuration error:\n{exc}", file=sys.stderr)
         return EXIT_ERROR
-    except (PilotError, MonitoringError, SensorsError, OSError) as exc:
+    except (PilotError, MonitoringError, SensorsError, FactorError, ModelError, OSError) as exc:
         print(f"pilot: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -28,8 +28,9 @@ Reference
 Relative paths are relative to the folder of the configuration file (``~`` is expanded).
 ``*_env`` keys are looked up in ``environ`` (:data:`os.environ` unless the caller passes
 another mapping); ``*_file`` keys name a UTF-8 file whose trailing newline is stripped.
-``[collector]``, ``[simulation]`` and ``[[periods]]`` may be left out; the other sections
-are required. Unknown keys are errors, so a typo cannot silently drop a setting.
+``[collector]``, ``[alarms]``, ``[simulation]`` and ``[[periods]]`` may be left out; the
+other sections are required. Unknown keys are errors, so a typo cannot silently drop a
+setting.
 
 ``[deployment]``
     ``name`` (string, required)
@@ -108,12 +109,50 @@ are required. Unknown keys are errors, so a typo cannot silently drop a setting.
         Device times further ahead of the clock are refused [s], > 0.
     ``stats_interval_s`` (float, default ``30.0``)
         Interval between statistics log lines [s], > 0.
+    ``spool_path`` (string, default ``"data/spool.sqlite"``)
+        SQLite file where readings wait while the store is unreachable; they are
+        acknowledged to the broker once there and replayed in order when it returns.
+    ``spool_max_mb`` (float, default ``1024.0``)
+        Size bound of the spooled readings [MB], > 0. When full, the collector stops
+        acknowledging and the broker keeps the rest.
+
+``[alarms]`` (optional)
+    Alarm rules of every line; the thresholds come from the line (``degradation_c``,
+    ``process_window_c``, ``nominal_throughput_kg_h``) and the sensor (``interval_s``).
+    ``path`` (string, default ``"data/alarms.sqlite"``)
+        SQLite file of alarm events (raised, cleared).
+    ``min_duration_s`` (float, default ``30.0``)
+        A condition must hold this long before an alarm is raised, and its end this
+        long before it is cleared [s] of device time, >= 0.
+    ``hysteresis_c`` (float, default ``5.0``)
+        A temperature alarm clears this far back inside its threshold [°C], >= 0.
+    ``running_min_kg_h`` (float, default ``1.0``)
+        The line counts as running from this throughput [kg/h], > 0.
+    ``throughput_low_fraction`` (float, default ``0.5``)
+        Throughput drop: running below this share of the nominal throughput [-], 0-1.
+    ``silent_intervals`` (float, default ``30.0``)
+        A clocked sensor is silent after this many expected intervals without a
+        reading [-], >= 1.
+    ``stuck_intervals`` (integer, default ``120``)
+        A temperature sensor is stuck when its value has not changed for this many
+        expected intervals [-], >= 2.
+    ``dioxin_window_c`` (array of two floats, default ``[200.0, 450.0]``)
+        PCDD/F de novo formation window [low, high] [°C] for ``furnace_temp`` sensors.
+    ``dioxin_dwell_s`` (float, default ``300.0``)
+        A furnace temperature dwelling in that window this long raises an alarm [s], > 0.
 
 ``[simulation]`` (optional)
     ``seed`` (integer, default ``2019``)
         Random seed of the line simulators, >= 0.
     ``batch_size`` (integer, default ``10``)
         Readings per MQTT message, 1-5000.
+    ``outbox_dir`` (string, default ``"data/outbox"``)
+        Folder of the simulators' on-disk outboxes (one SQLite file per line): messages
+        wait there until the broker acknowledges them, and are resent in order after
+        an outage.
+    ``outbox_max_mb`` (float, default ``64.0``)
+        Size bound of each outbox [MB of payload], > 0. When full, the oldest messages
+        not yet sent are dropped and counted.
 
 ``[[sites]]`` (at least one)
     ``id`` (string, required)
@@ -150,7 +189,8 @@ are required. Unknown keys are errors, so a typo cannot silently drop a setting.
 
 Sensor tables, ``sensors = [ { id = "zone1_temp", ... }, ... ]``
     ``id`` (string, required)
-        Sensor id, as site ids; unique in the line.
+        Sensor id, as site ids; unique in the line; not ``alarms`` (reserved for the
+        line's alarm topic).
     ``kind`` (string, required)
         One of :data:`sensors.catalog.KINDS`.
     ``unit`` (string, required)
@@ -178,6 +218,14 @@ Sensor tables, ``sensors = [ { id = "zone1_temp", ... }, ... ]``
         Converted to UTC; ``end`` is exclusive and after ``start``.
     ``sites`` (array of strings, default all sites)
         Ids of the sites the period covers; each must be a ``[[sites]]`` id.
+
+``[[factors]]`` (optional)
+    Site-measured emission factors, added to the bundled library (``pilot factors
+    list``). Keys are the columns of :mod:`emission_factors.library`: ``id``,
+    ``source_category``, ``toolkit_class``, ``pollutant``, ``vector``, ``value``,
+    ``unit``, ``activity_basis``, ``confidence``, ``verification``, ``document``,
+    ``edition``, ``table`` (required: provenance is required as for the bundled
+    factors), ``description``, ``teq_scheme`` (required for TEQ units), ``url``, ``note``.
 """
 
 from __future__ import annotations
@@ -200,11 +248,12 @@ from sensors.catalog import KINDS, Catalog, SensorSpec
 from sensors.errors import TopicError
 from sensors.mqtt import BrokerSettings
 from sensors.schema import MAX_BATCH
-from sensors.topics import check_id, check_prefix
+from sensors.topics import RESERVED_SENSOR_IDS, check_id, check_prefix
 
 __all__ = [
     "PERIOD_KINDS",
     "STORE_KINDS",
+    "AlarmSettings",
     "CollectorSettings",
     "Config",
     "ConfigError",
@@ -418,6 +467,10 @@ class CollectorSettings:
         Device times further ahead of the clock are refused [s].
     stats_interval_s
         Interval between statistics log lines [s].
+    spool_path
+        SQLite file of readings waiting for an unreachable store.
+    spool_max_mb
+        Size bound of the spool [MB].
     """
 
     quarantine_path: Path
@@ -427,14 +480,56 @@ class CollectorSettings:
     max_payload_bytes: int = 262_144
     max_future_s: float = 300.0
     stats_interval_s: float = 30.0
+    spool_path: Path = Path("data/spool.sqlite")
+    spool_max_mb: float = 1024.0
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmSettings:
+    """Alarm rules shared by every line (see ``[alarms]`` in the module docstring).
+
+    Parameters
+    ----------
+    path
+        SQLite file of alarm events.
+    min_duration_s
+        Time a condition (or its end) must hold before raising (or clearing) [s].
+    hysteresis_c
+        Clearing margin of temperature alarms [°C].
+    running_min_kg_h
+        Throughput from which the line counts as running [kg/h].
+    throughput_low_fraction
+        Throughput drop threshold as a share of the nominal throughput [-].
+    silent_intervals
+        Expected intervals without a reading before a sensor is silent [-].
+    stuck_intervals
+        Expected intervals of an unchanged temperature before a sensor is stuck [-].
+    dioxin_window_c
+        PCDD/F formation window (low, high) [°C].
+    dioxin_dwell_s
+        Dwell in that window that raises an alarm [s].
+    """
+
+    path: Path = Path("data/alarms.sqlite")
+    min_duration_s: float = 30.0
+    hysteresis_c: float = 5.0
+    running_min_kg_h: float = 1.0
+    throughput_low_fraction: float = 0.5
+    silent_intervals: float = 30.0
+    stuck_intervals: int = 120
+    dioxin_window_c: tuple[float, float] = (200.0, 450.0)
+    dioxin_dwell_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)
 class SimulationSettings:
-    """Line simulators: random seed [-] and readings per MQTT message [-]."""
+    """Line simulators: random seed [-], readings per MQTT message [-], outbox folder and
+    bound of each outbox [MB]."""
 
     seed: int = 2019
     batch_size: int = 10
+    outbox_dir: Path = Path("data/outbox")
+    outbox_max_mb: float = 64.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,7 +546,7 @@ class Config:
         MQTT topic prefix.
     timezone
         IANA time-zone name for reports; :attr:`tzinfo` gives the zone.
-    broker, store, collector, simulation
+    broker, store, collector, simulation, alarms
         Section settings.
     sites, periods
         In configuration order.
@@ -467,6 +562,10 @@ class Config:
     simulation: SimulationSettings
     sites: tuple[Site, ...]
     periods: tuple[Period, ...]
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    #: ``[[factors]]``: site-measured emission factors, checked mappings of the
+    #: ``emission_factors.library`` columns.
+    factors: tuple[dict[str, Any], ...] = ()
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -687,7 +786,17 @@ def _report_syntax_error(checker: _Checker, text: str, message: str) -> None:
     )
 
 
-_TOP_KEYS = ("deployment", "broker", "store", "collector", "simulation", "sites", "periods")
+_TOP_KEYS = (
+    "deployment",
+    "broker",
+    "store",
+    "collector",
+    "alarms",
+    "simulation",
+    "sites",
+    "periods",
+    "factors",
+)
 
 
 def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Config | None:
@@ -696,9 +805,11 @@ def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Confi
     broker = _broker(ck, doc)
     store = _store(ck, doc)
     collector = _collector(ck, doc)
+    alarms = _alarms(ck, doc)
     simulation = _simulation(ck, doc)
     sites, site_ids = _sites(ck, doc)
     periods = _periods(ck, doc, site_ids)
+    factors = _factors(ck, doc)
     if (
         ck.problems
         or name is None
@@ -707,9 +818,11 @@ def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Confi
         or broker is None
         or store is None
         or collector is None
+        or alarms is None
         or simulation is None
         or sites is None
         or periods is None
+        or factors is None
     ):
         return None
     return Config(
@@ -723,6 +836,8 @@ def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Confi
         simulation=simulation,
         sites=sites,
         periods=periods,
+        alarms=alarms,
+        factors=factors,
     )
 
 
@@ -1015,6 +1130,14 @@ def _rule_valid_id(ck: _Checker, value: str, key: str, what: str) -> str | None:
     except TopicError as err:
         ck.add(key, str(err))
         return None
+
+
+def _rule_not_reserved(ck: _Checker, sensor_id: str | None, key: str) -> str | None:
+    """``alarms`` is the line's alarm topic level, so no sensor may publish there."""
+    if sensor_id is not None and sensor_id in RESERVED_SENSOR_IDS:
+        ck.add(key, f"sensor id {sensor_id!r} is reserved for the line's alarm topic; rename it")
+        return None
+    return sensor_id
 
 
 def _rule_unique_ids(ck: _Checker, entries: Sequence[tuple[str, str | None]], what: str) -> None:
@@ -1525,6 +1648,8 @@ _COLLECTOR_KEYS = (
     "max_payload_bytes",
     "max_future_s",
     "stats_interval_s",
+    "spool_path",
+    "spool_max_mb",
 )
 
 
@@ -1562,8 +1687,14 @@ def _collector(ck: _Checker, doc: dict[str, Any]) -> CollectorSettings | None:
     stats_s = _number(
         ck, table, where, "stats_interval_s", unit="s", required=False, default=30.0, positive=True
     )
+    spool_path = _path(ck, table, where, "spool_path", required=False, default="data/spool.sqlite")
+    spool_mb = _number(
+        ck, table, where, "spool_max_mb", unit="MB", required=False, default=1024.0, positive=True
+    )
     if (
-        quarantine_path is None
+        spool_path is None
+        or spool_mb is None
+        or quarantine_path is None
         or rows is None
         or batch is None
         or wait_ms is None
@@ -1580,6 +1711,85 @@ def _collector(ck: _Checker, doc: dict[str, Any]) -> CollectorSettings | None:
         max_payload_bytes=payload,
         max_future_s=future_s,
         stats_interval_s=stats_s,
+        spool_path=spool_path,
+        spool_max_mb=spool_mb,
+    )
+
+
+_ALARM_KEYS = (
+    "path",
+    "min_duration_s",
+    "hysteresis_c",
+    "running_min_kg_h",
+    "throughput_low_fraction",
+    "silent_intervals",
+    "stuck_intervals",
+    "dioxin_window_c",
+    "dioxin_dwell_s",
+)
+
+
+def _alarms(ck: _Checker, doc: dict[str, Any]) -> AlarmSettings | None:
+    where = "alarms"
+    table = _subtable(ck, doc, "", where, required=False)
+    if table is None:
+        if where in doc:
+            return None
+        table = {}
+    mark = ck.mark()
+    _rule_known_keys(ck, table, where, _ALARM_KEYS)
+    path = _path(ck, table, where, "path", required=False, default="data/alarms.sqlite")
+
+    def number(name: str, default: float, *, unit: str, positive: bool = False) -> float | None:
+        value = _number(
+            ck, table, where, name, unit=unit, required=False, default=default, positive=positive
+        )
+        if value is not None and value < 0:
+            ck.add(_key(where, name), f"must be at least 0 [{unit}], got {value:g}")
+        return value
+
+    min_duration_s = number("min_duration_s", 30.0, unit="s")
+    hysteresis_c = number("hysteresis_c", 5.0, unit="°C")
+    running_min = number("running_min_kg_h", 1.0, unit="kg/h", positive=True)
+    low_fraction = number("throughput_low_fraction", 0.5, unit="-", positive=True)
+    if low_fraction is not None and low_fraction >= 1:
+        ck.add(_key(where, "throughput_low_fraction"), f"must be below 1, got {low_fraction:g}")
+    silent = number("silent_intervals", 30.0, unit="-")
+    if silent is not None and silent < 1:
+        ck.add(_key(where, "silent_intervals"), f"must be at least 1, got {silent:g}")
+    stuck = _integer(ck, table, where, "stuck_intervals", required=False, default=120, minimum=2)
+    window: tuple[float, float] | None = (200.0, 450.0)
+    if "dioxin_window_c" in table:
+        window = _rule_range_ordered(
+            ck,
+            _pair(ck, table, where, "dioxin_window_c", unit="°C"),
+            _key(where, "dioxin_window_c"),
+            "°C",
+        )
+    dwell_s = number("dioxin_dwell_s", 300.0, unit="s", positive=True)
+    if (
+        ck.failed_since(mark)
+        or path is None
+        or min_duration_s is None
+        or hysteresis_c is None
+        or running_min is None
+        or low_fraction is None
+        or silent is None
+        or stuck is None
+        or window is None
+        or dwell_s is None
+    ):
+        return None
+    return AlarmSettings(
+        path=path,
+        min_duration_s=min_duration_s,
+        hysteresis_c=hysteresis_c,
+        running_min_kg_h=running_min,
+        throughput_low_fraction=low_fraction,
+        silent_intervals=silent,
+        stuck_intervals=stuck,
+        dioxin_window_c=window,
+        dioxin_dwell_s=dwell_s,
     )
 
 
@@ -1590,16 +1800,22 @@ def _simulation(ck: _Checker, doc: dict[str, Any]) -> SimulationSettings | None:
         if where in doc:
             return None
         table = {}
-    _rule_known_keys(ck, table, where, ("seed", "batch_size"))
+    _rule_known_keys(ck, table, where, ("seed", "batch_size", "outbox_dir", "outbox_max_mb"))
     # numpy's default_rng takes seeds >= 0 only.
     seed = _integer(ck, table, where, "seed", required=False, default=2019, minimum=0)
     # The payload schema refuses messages with more than MAX_BATCH readings.
     batch_size = _integer(
         ck, table, where, "batch_size", required=False, default=10, minimum=1, maximum=MAX_BATCH
     )
-    if seed is None or batch_size is None:
+    outbox_dir = _path(ck, table, where, "outbox_dir", required=False, default="data/outbox")
+    outbox_mb = _number(
+        ck, table, where, "outbox_max_mb", unit="MB", required=False, default=64.0, positive=True
+    )
+    if seed is None or batch_size is None or outbox_dir is None or outbox_mb is None:
         return None
-    return SimulationSettings(seed=seed, batch_size=batch_size)
+    return SimulationSettings(
+        seed=seed, batch_size=batch_size, outbox_dir=outbox_dir, outbox_max_mb=outbox_mb
+    )
 
 
 def _sites(ck: _Checker, doc: dict[str, Any]) -> tuple[tuple[Site, ...] | None, list[str]]:
@@ -1691,7 +1907,9 @@ def _line(
     sensor_ids: list[tuple[str, str | None]] = []
     kinds: list[tuple[str, str, str | None, int | None]] = []
     for sensor_where, sensor_table in _tables(ck, table, where, "sensors") or []:
-        sensor_id = _ident(ck, sensor_table, sensor_where, "sensor")
+        sensor_id = _rule_not_reserved(
+            ck, _ident(ck, sensor_table, sensor_where, "sensor"), _key(sensor_where, "id")
+        )
         sensor_ids.append((_key(sensor_where, "id"), sensor_id))
         spec, kind, zone = _sensor(ck, sensor_table, sensor_where, site_id, line_id, sensor_id)
         specs.append(spec)
@@ -1791,6 +2009,29 @@ def _sensor(
         event=event,
     )
     return spec, kind, zone
+
+
+def _factors(ck: _Checker, doc: dict[str, Any]) -> tuple[dict[str, Any], ...] | None:
+    """``[[factors]]``: each checked by the emission-factor library's own rules."""
+    from emission_factors.errors import FactorError
+    from emission_factors.library import factor_from_mapping
+
+    items = _tables(ck, doc, "", "factors", required=False)
+    if items is None:
+        return None
+    mark = ck.mark()
+    ids: list[tuple[str, str | None]] = []
+    for where, table in items:
+        try:
+            factor = factor_from_mapping(table)
+        except FactorError as err:
+            ck.add(_key(where, err.field) if err.field else where, err.reason)
+            continue
+        ids.append((_key(where, "id"), factor.id))
+    _rule_unique_ids(ck, ids, "factor")
+    if ck.failed_since(mark):
+        return None
+    return tuple(dict(table) for _, table in items)
 
 
 def _periods(

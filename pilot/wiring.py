@@ -6,16 +6,22 @@ ones below them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+from monitoring.alarms import AlarmEngine, AlarmLog, AlarmPublisher, AlarmRules, AlarmService
 from monitoring.collector import Collector
+from monitoring.lines import LineInfo
 from monitoring.quarantine import Quarantine
+from monitoring.spool import Spool
 from monitoring.stores.base import Store
 from monitoring.stores.influxdb1 import InfluxDB1Store
 from monitoring.stores.influxdb2 import InfluxDB2Store
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import Config, StoreSettings
 from sensors.mqtt import BrokerSettings
+from sensors.outbox import Outbox
+from sensors.schema import Reading
 from sensors.simulator import LineParams
 
 
@@ -51,8 +57,11 @@ def make_collector(
     store: Store | None = None,
     broker: BrokerSettings | None = None,
     quarantine_path: Path | None = None,
+    spool_path: Path | None = None,
+    on_stored: Callable[[list[Reading]], None] | None = None,
 ) -> Collector:
-    """A collector for ``config``; ``store``, ``broker`` and quarantine file may be overridden."""
+    """A collector for ``config``; ``store``, ``broker``, quarantine and spool files may be
+    overridden. ``on_stored`` gets each stored batch (:meth:`AlarmService.on_stored`)."""
     settings = config.collector
     return Collector(
         broker=broker or config.broker,
@@ -66,6 +75,19 @@ def make_collector(
         batch_max_wait_s=settings.batch_max_wait_ms / 1000,
         max_payload_bytes=settings.max_payload_bytes,
         stats_interval_s=settings.stats_interval_s,
+        spool=Spool(
+            spool_path or settings.spool_path, max_bytes=int(settings.spool_max_mb * 2**20)
+        ),
+        on_stored=on_stored,
+    )
+
+
+def make_outbox(config: Config, site_id: str, line_id: str) -> Outbox:
+    """The simulated device's on-disk outbox of one line: ``<outbox_dir>/<site>.<line>.sqlite``."""
+    settings = config.simulation
+    return Outbox(
+        settings.outbox_dir / f"{site_id}.{line_id}.sqlite",
+        max_bytes=int(settings.outbox_max_mb * 2**20),
     )
 
 
@@ -84,3 +106,57 @@ def line_params(config: Config, site_id: str, line_id: str) -> LineParams:
         households=tuple(h.id for h in site.households),
         timezone=config.timezone,
     )
+
+
+def line_infos(config: Config) -> list[LineInfo]:
+    """Every configured line as the monitoring layer sees it."""
+    return [
+        LineInfo(
+            site=site.id,
+            line=line.id,
+            name=line.name,
+            process_window_c=line.process_window_c,
+            degradation_c=line.degradation_c,
+            nominal_throughput_kg_h=line.nominal_throughput_kg_h,
+            sensors=tuple(line.sensors),
+        )
+        for site in config.sites
+        for line in site.lines
+    ]
+
+
+def alarm_rules(config: Config) -> AlarmRules:
+    """The ``[alarms]`` thresholds."""
+    a = config.alarms
+    return AlarmRules(
+        min_duration_s=a.min_duration_s,
+        hysteresis_c=a.hysteresis_c,
+        running_min_kg_h=a.running_min_kg_h,
+        throughput_low_fraction=a.throughput_low_fraction,
+        silent_intervals=a.silent_intervals,
+        stuck_intervals=a.stuck_intervals,
+        dioxin_window_c=a.dioxin_window_c,
+        dioxin_dwell_s=a.dioxin_dwell_s,
+    )
+
+
+def make_alarm_service(
+    config: Config,
+    *,
+    broker: BrokerSettings | None = None,
+    alarm_path: Path | None = None,
+    tick_s: float = 1.0,
+) -> AlarmService:
+    """Alarm engine, log (``[alarms] path``) and publisher for ``config``; not yet started.
+
+    The engine starts with the alarms the log still holds active, so a restart neither
+    repeats nor forgets them. The publisher connects as ``<client_id>-alarms``, never
+    taking over the collector's persistent session.
+    """
+    settings = broker or config.broker
+    alarm_log = AlarmLog(alarm_path or config.alarms.path)
+    engine = AlarmEngine(line_infos(config), alarm_rules(config), active=alarm_log.active())
+    publisher = AlarmPublisher(
+        settings.with_client_id(f"{settings.client_id}-alarms"), config.topic_prefix
+    )
+    return AlarmService(engine, alarm_log=alarm_log, publisher=publisher, tick_s=tick_s)

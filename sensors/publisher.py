@@ -11,6 +11,12 @@ in flight, so a publisher that queued a whole backlog would fail (pitfall record
 mqtt-influxdb-pipeline.md §7). Waiting on the oldest message also keeps memory bounded
 when the broker is slower than the simulator.
 
+With an :class:`~sensors.outbox.Outbox` (``publish(..., outbox=...)``) every message is
+written to disk before it is handed to paho and removed once the broker acknowledged
+it. While the broker is unreachable the readings keep flowing into the outbox instead of
+waiting on acknowledgements; on reconnection the outbox is sent in order, payloads (and
+so device timestamps) unchanged. Messages an earlier run left in the outbox go first.
+
 >>> PublishStats(messages=2, readings=20, seconds=0.5).readings_per_s
 40.0
 """
@@ -29,6 +35,7 @@ import paho.mqtt.client as mqtt
 
 from sensors.errors import PublishError
 from sensors.mqtt import BrokerSettings, make_client
+from sensors.outbox import Outbox
 from sensors.schema import MAX_BATCH, Reading, encode_payload
 from sensors.topics import build_topic, check_prefix
 
@@ -55,11 +62,18 @@ class PublishStats:
         Readings in those messages [-].
     seconds
         Wall time from the broker's CONNACK until every message was acknowledged [s].
+    outbox_max_pending
+        Most messages waiting in the outbox at once, e.g. during a broker outage [-];
+        0 without an outbox.
+    outbox_dropped_readings
+        Readings the full outbox dropped during this call (oldest first) [-].
     """
 
     messages: int
     readings: int
     seconds: float
+    outbox_max_pending: int = 0
+    outbox_dropped_readings: int = 0
 
     @property
     def readings_per_s(self) -> float:
@@ -80,8 +94,15 @@ class _Batches:
         max_outstanding: int,
         ack_timeout_s: float,
         on_progress: Callable[[int], None] | None,
+        outbox: Outbox | None = None,
+        connack: dict[str, Any] | None = None,
     ) -> None:
         self.client = client
+        self.outbox = outbox
+        # Outbox row id of each outstanding message, in step with ``outstanding``.
+        self.outbox_ids: deque[int] = deque()
+        self.connack = connack if connack is not None else {}
+        self.outbox_max_pending = 0
         self.prefix = prefix
         self.batch_size = batch_size
         self.qos = qos
@@ -109,6 +130,8 @@ class _Batches:
             self._send(key, batch)
 
     def flush_stale(self, now: float) -> None:
+        if self.outbox is not None:
+            self.pump()
         if now < self.next_due:
             return
         for key, (batch, born) in list(self.pending.items()):
@@ -129,7 +152,20 @@ class _Batches:
         topic = self.topics.get(key)
         if topic is None:
             topic = self.topics[key] = build_topic(self.prefix, *key[:3])
-        info = self.client.publish(topic, encode_payload(batch), qos=self.qos)
+        if self.outbox is not None:
+            self._send_via_outbox(topic, encode_payload(batch), len(batch))
+            return
+        info = self._publish(topic, encode_payload(batch))
+        self.outstanding.append(info)
+        self.messages += 1
+        self.readings += len(batch)
+        if self.on_progress is not None:
+            self.on_progress(len(batch))
+        while len(self.outstanding) > self.max_outstanding:
+            self._wait_oldest()
+
+    def _publish(self, topic: str, payload: bytes) -> mqtt.MQTTMessageInfo:
+        info = self.client.publish(topic, payload, qos=self.qos)
         if info.rc == mqtt.MQTT_ERR_NO_CONN and self.qos > 0:
             # paho keeps a QoS>0 message published while disconnected in its queue and
             # sends it after reconnecting, but marks it NO_CONN, on which
@@ -140,13 +176,82 @@ class _Batches:
                 f"publishing to {topic} failed: {mqtt.error_string(info.rc)}",
                 reason="disconnected" if info.rc == mqtt.MQTT_ERR_NO_CONN else "publish_failed",
             )
-        self.outstanding.append(info)
+        return info
+
+    # -- outbox path -----------------------------------------------------------------
+
+    def _send_via_outbox(self, topic: str, payload: bytes, readings: int) -> None:
+        assert self.outbox is not None
+        self.outbox.put(topic, payload, readings=readings)
         self.messages += 1
-        self.readings += len(batch)
+        self.readings += readings
+        self.outbox_max_pending = max(self.outbox_max_pending, self.outbox.pending_messages)
         if self.on_progress is not None:
-            self.on_progress(len(batch))
-        while len(self.outstanding) > self.max_outstanding:
-            self._wait_oldest()
+            self.on_progress(readings)
+        self.pump()
+        # While connected, wait for acknowledgements as the plain path does, so a fast
+        # producer is paced by the broker; while disconnected, the outbox absorbs it.
+        while len(self.outstanding) >= self.max_outstanding and self.client.is_connected():
+            self.outstanding[0].wait_for_publish(timeout=_MAX_SLEEP_S)
+            self.pump()
+
+    def _check_refused(self) -> None:
+        reason = self.connack.get("last")
+        if reason is not None and reason.is_failure:
+            raise PublishError(
+                f"the broker refused the connection: {reason}; the readings stay in the "
+                "outbox and are sent once the credentials are fixed",
+                reason="connect_refused",
+            )
+
+    def pump(self) -> None:
+        """Forget acknowledged messages, then hand waiting ones to paho while connected."""
+        assert self.outbox is not None
+        self._check_refused()
+        self._reap()
+        while self.client.is_connected() and len(self.outstanding) < self.max_outstanding:
+            taken = self.outbox.take(self.max_outstanding - len(self.outstanding))
+            if not taken:
+                break
+            for message in taken:
+                # paho keeps a message published while disconnected and resends it after
+                # reconnecting, as it does for unacknowledged ones: either way it is sent.
+                self.outstanding.append(self._publish(message.topic, message.payload))
+                self.outbox_ids.append(message.id)
+        self._reap()
+
+    def _reap(self) -> None:
+        done = []
+        while self.outstanding and self.outstanding[0].is_published():
+            self.outstanding.popleft()
+            done.append(self.outbox_ids.popleft())
+        if done and self.outbox is not None:
+            self.outbox.done(done)
+
+    def drain(self) -> None:
+        """Wait until the outbox is empty; fail after ``ack_timeout_s`` without progress."""
+        assert self.outbox is not None
+        last = self.outbox.pending_messages
+        last_progress = time.monotonic()
+        while True:
+            self.pump()
+            pending = self.outbox.pending_messages
+            if pending == 0:
+                return
+            now = time.monotonic()
+            if pending != last:
+                last, last_progress = pending, now
+            elif now - last_progress > self.ack_timeout_s:
+                raise PublishError(
+                    f"{pending} message(s) were not acknowledged within {self.ack_timeout_s:g} s; "
+                    f"they stay in the outbox {self.outbox.path} and are sent first next time. "
+                    "Is the broker reachable?",
+                    reason="ack_timeout",
+                )
+            if self.outstanding:
+                self.outstanding[0].wait_for_publish(timeout=_MAX_SLEEP_S)
+            else:
+                time.sleep(0.05)
 
     def _wait_oldest(self) -> None:
         info = self.outstanding[0]
@@ -160,6 +265,9 @@ class _Batches:
         self.outstanding.popleft()
 
     def wait_all(self) -> None:
+        if self.outbox is not None:
+            self.drain()
+            return
         while self.outstanding:
             self._wait_oldest()
 
@@ -177,6 +285,7 @@ def publish(
     stop: threading.Event | None = None,
     connect_timeout_s: float = 10.0,
     ack_timeout_s: float = 60.0,
+    outbox: Outbox | None = None,
 ) -> PublishStats:
     """Publish ``readings`` (in device-time order) and wait until the broker has them.
 
@@ -210,7 +319,13 @@ def publish(
         Longest wait for the broker's CONNACK [s].
     ack_timeout_s
         Longest wait for the acknowledgement of one message [s]; covers a broker
-        restart, since paho reconnects and resends.
+        restart, since paho reconnects and resends. With an outbox: longest wait at
+        the end without any message acknowledged; the rest stays in the outbox.
+    outbox
+        On-disk outbox (see :mod:`sensors.outbox`). With it an unreachable broker does
+        not fail the call: the first connection is retried in the background and the
+        readings wait on disk; only a refused connection or an outbox still not empty
+        ``ack_timeout_s`` after the last reading raise.
 
     Returns
     -------
@@ -254,6 +369,22 @@ def publish(
         connected.set()
 
     client.on_connect = on_connect
+    if outbox is not None:
+        return _publish_via_outbox(
+            client,
+            connack,
+            readings,
+            settings=settings,
+            prefix=prefix,
+            batch_size=batch_size,
+            speed=speed,
+            qos=qos,
+            max_outstanding=max_outstanding,
+            on_progress=on_progress,
+            stop=stop,
+            ack_timeout_s=ack_timeout_s,
+            outbox=outbox,
+        )
     try:
         client.connect(settings.host, settings.port, keepalive=settings.keepalive_s)
     except (OSError, ValueError) as exc:
@@ -291,6 +422,66 @@ def publish(
         client.disconnect()
         client.loop_stop()
     return PublishStats(messages=batches.messages, readings=batches.readings, seconds=seconds)
+
+
+def _publish_via_outbox(
+    client: mqtt.Client,
+    connack: dict[str, Any],
+    readings: Iterable[Reading],
+    *,
+    settings: BrokerSettings,
+    prefix: str,
+    batch_size: int,
+    speed: float | None,
+    qos: int,
+    max_outstanding: int,
+    on_progress: Callable[[int], None] | None,
+    stop: threading.Event | None,
+    ack_timeout_s: float,
+    outbox: Outbox,
+) -> PublishStats:
+    """:func:`publish` with an outbox: the broker may be away at any moment, even at first."""
+    previous = client.on_connect
+
+    def on_connect(
+        _client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _props: Any
+    ) -> None:
+        connack["last"] = reason_code
+        previous(_client, _userdata, _flags, reason_code, _props)
+
+    client.on_connect = on_connect
+    dropped_before = outbox.dropped_readings
+    # connect_async + loop_start retries the first connection too, with the client's
+    # capped backoff: a device that boots while the network is down still keeps data.
+    client.connect_async(settings.host, settings.port, keepalive=settings.keepalive_s)
+    client.loop_start()
+    try:
+        batches = _Batches(
+            client,
+            prefix=prefix,
+            batch_size=batch_size,
+            qos=qos,
+            max_outstanding=max_outstanding,
+            ack_timeout_s=ack_timeout_s,
+            on_progress=on_progress,
+            outbox=outbox,
+            connack=connack,
+        )
+        t_start = time.monotonic()
+        _feed(batches, readings, speed=speed, stop=stop)
+        batches.flush_all()
+        batches.wait_all()
+        seconds = time.monotonic() - t_start
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return PublishStats(
+        messages=batches.messages,
+        readings=batches.readings,
+        seconds=seconds,
+        outbox_max_pending=batches.outbox_max_pending,
+        outbox_dropped_readings=outbox.dropped_readings - dropped_before,
+    )
 
 
 def _feed(

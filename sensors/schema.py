@@ -57,6 +57,9 @@ SCHEMA_VERSION = 1
 MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_BATCH = 5000
 MAX_SEQ = 2**53
+#: Latest integer device time accepted [ms]: 9999-12-31T23:59:59.999Z, the last instant
+#: a datetime can hold (later ones crashed the collector's messages; found by fuzzing).
+MAX_TS_MS = 253_402_300_799_999
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -142,8 +145,11 @@ def parse_ts(raw: Any, *, where: str = "ts") -> int:
     if isinstance(raw, bool):
         raise PayloadError(f"{where}: boolean is not a time", reason="bad_timestamp")
     if isinstance(raw, int):
-        if not 0 <= raw < 2**53:
-            raise PayloadError(f"{where}: {raw} ms is out of range", reason="bad_timestamp")
+        if not 0 <= raw <= MAX_TS_MS:
+            raise PayloadError(
+                f"{where}: {raw} ms is out of range 0..{MAX_TS_MS} (1970 to 9999)",
+                reason="bad_timestamp",
+            )
         return raw * 1000
     if isinstance(raw, str):
         text = raw.strip()

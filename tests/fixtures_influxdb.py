@@ -8,6 +8,8 @@ Fixtures:
 
 ``influxdb_server`` (session)
     The running server: ``.url``, ``.port``, ``.stop()``, ``.start()``.
+``fresh_influxdb`` (function)
+    A server of one test's own, for tests that stop and restart it.
 ``influxdb_database``
     A fresh database for one test; its name.
 ``influxdb_v2_shim``
@@ -143,6 +145,20 @@ def influxdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Influx
     """An InfluxDB 1.x server started for this test session."""
     binary = require_binary("influxd")
     server = InfluxDBServer(binary, tmp_path_factory.mktemp("influxdb"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_influxdb(tmp_path: Path) -> Iterator[InfluxDBServer]:
+    """An InfluxDB 1.x server of this test's own, for tests that stop or restart it."""
+    binary = require_binary("influxd")
+    folder = tmp_path / "influxdb"
+    folder.mkdir()
+    server = InfluxDBServer(binary, folder)
     server.start()
     try:
         yield server

@@ -6,6 +6,7 @@ starts its own, so tests cannot see other traffic and can restart it at will.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +20,32 @@ from tests.servers import free_port, require_binary, stop_process, wait_for_port
 class MosquittoServer:
     """A Mosquitto process; ``restart`` keeps its port and persistence file."""
 
-    def __init__(self, binary: str, folder: Path, *, extra_config: str = "") -> None:
+    def __init__(
+        self,
+        binary: str,
+        folder: Path,
+        *,
+        extra_config: str = "",
+        config_text: str | None = None,
+        port: int | None = None,
+        tls: bool = False,
+    ) -> None:
+        """``config_text`` replaces the whole configuration (it must listen on ``port``);
+        ``tls`` makes :attr:`url` ``mqtts://``."""
         self.binary = binary
         self.folder = folder
-        self.port = free_port()
+        self.port = port or free_port()
         self.host = "127.0.0.1"
+        self.tls = tls
         self.config = folder / "mosquitto.conf"
+        if config_text is not None:
+            self.config.write_text(config_text)
+        else:
+            self._write_default_config(extra_config)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _write_default_config(self, extra_config: str) -> None:
+        folder = self.folder
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
@@ -32,13 +53,17 @@ class MosquittoServer:
             f"persistence_location {folder}/\n"
             # Large enough that no test loses queued messages to Mosquitto's default of 1000.
             "max_queued_messages 1000000\n"
-            f"log_dest file {folder}/mosquitto.log\n" + extra_config
+            f"log_dest file {folder}/mosquitto.log\n"
+            # Started as root, Mosquitto drops to the 'mosquitto' user, which cannot write
+            # the persistence file into pytest's private folder: sessions would not survive
+            # a restart.
+            + ("user root\n" if os.geteuid() == 0 else "")
+            + extra_config
         )
-        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
     def settings(self, client_id: str, **kwargs: object) -> BrokerSettings:
         return BrokerSettings(url=self.url, client_id=client_id, **kwargs)  # type: ignore[arg-type]
