@@ -10,6 +10,11 @@ with a letter or digit.
 TopicParts(site='minh-khai', line='line-1', sensor='zone1_temp')
 >>> subscription("upops")
 'upops/+/+/+'
+>>> alarm_topic("upops", "minh-khai", "line-1")
+'upops/minh-khai/line-1/alarms'
+
+The sensor level ``alarms`` is reserved: a line's alarm state is published there, so
+no sensor may be called that (the configuration refuses it, the collector skips it).
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from typing import NamedTuple
 from sensors.errors import TopicError
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: Sensor-level names that are not sensors: ``<prefix>/<site>/<line>/alarms`` carries the
+#: line's alarm state (see :func:`alarm_topic`).
+RESERVED_SENSOR_IDS: frozenset[str] = frozenset({"alarms"})
 _PREFIX_LEVEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -82,3 +90,9 @@ def parse_topic(topic: str, *, prefix: str) -> TopicParts:
 def subscription(prefix: str) -> str:
     """Topic filter that matches every reading topic under ``prefix``."""
     return f"{check_prefix(prefix)}/+/+/+"
+
+
+def alarm_topic(prefix: str, site: str, line: str) -> str:
+    """Topic on which the alarm state of ``site``/``line`` is published (retained)."""
+    check_prefix(prefix)
+    return "/".join((prefix, check_id(site, "site"), check_id(line, "line"), "alarms"))

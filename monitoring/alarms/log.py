@@ -1,0 +1,128 @@
+"""The alarm log: every alarm raised or cleared, in a SQLite file of its own.
+
+Like the quarantine, the log is written before anything else learns of the event, with
+``synchronous=FULL``, so an alarm survives a crash of the collector.
+
+>>> import tempfile, pathlib
+>>> from monitoring.alarms.rules import AlarmEvent
+>>> log = AlarmLog(pathlib.Path(tempfile.mkdtemp()) / "alarms.sqlite")
+>>> up = AlarmEvent("raised", "overheat", "mk", "line-1", "melt_temp", 310.0, 300.0, 5, "hot")
+>>> log.add_many([up])
+>>> [e.rule for e in log.active()]
+['overheat']
+>>> log.add_many([AlarmEvent("cleared", "overheat", "mk", "line-1", "melt_temp", 290.0,
+...                          300.0, 9, "ok")])
+>>> log.active(), len(log.events())
+([], 2)
+>>> log.close()
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from monitoring.alarms.rules import AlarmEvent
+from monitoring.errors import MonitoringError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS alarm_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_us INTEGER NOT NULL,
+    event TEXT NOT NULL CHECK (event IN ('raised', 'cleared')),
+    rule TEXT NOT NULL,
+    site TEXT NOT NULL,
+    line TEXT NOT NULL,
+    sensor TEXT NOT NULL,
+    value REAL NOT NULL,
+    threshold REAL NOT NULL,
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alarm_events_time ON alarm_events (site, line, ts_us);
+"""
+_COLUMNS = "event, rule, site, line, sensor, value, threshold, ts_us, message"
+
+
+class AlarmLog:
+    """Durable list of alarm events.
+
+    Parameters
+    ----------
+    path
+        SQLite file; its folder is created if missing.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=FULL")
+            self._conn.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise MonitoringError(
+                f"cannot open the alarm log {self.path}: {exc}; check [alarms] path"
+            ) from exc
+        self._lock = threading.Lock()
+
+    def add_many(self, events: Iterable[AlarmEvent]) -> None:
+        """Append ``events`` in one transaction."""
+        rows = [
+            (e.event, e.rule, e.site, e.line, e.sensor, e.value, e.threshold, e.ts_us, e.message)
+            for e in events
+        ]
+        if not rows:
+            return
+        with self._lock:
+            try:
+                with self._conn:
+                    self._conn.executemany(
+                        f"INSERT INTO alarm_events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
+                    )
+            except sqlite3.Error as exc:
+                raise MonitoringError(f"cannot write the alarm log {self.path}: {exc}") from exc
+
+    def events(
+        self,
+        *,
+        site: str | None = None,
+        line: str | None = None,
+        start_us: int | None = None,
+        end_us: int | None = None,
+    ) -> list[AlarmEvent]:
+        """Events with ``start_us <= ts_us < end_us`` [µs, device time], oldest first."""
+        where, args = ["1=1"], []
+        for column, value, op in (
+            ("site", site, "="),
+            ("line", line, "="),
+            ("ts_us", start_us, ">="),
+            ("ts_us", end_us, "<"),
+        ):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(value)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM alarm_events WHERE {' AND '.join(where)} "
+                "ORDER BY ts_us, id",
+                args,
+            ).fetchall()
+        return [AlarmEvent(*row) for row in rows]
+
+    def active(self) -> list[AlarmEvent]:
+        """Raising events of the alarms whose latest event is ``raised``."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM alarm_events AS a WHERE id = ("
+                "  SELECT max(id) FROM alarm_events AS b WHERE b.site = a.site AND "
+                "  b.line = a.line AND b.sensor = a.sensor AND b.rule = a.rule"
+                ") AND event = 'raised' ORDER BY ts_us, id"
+            ).fetchall()
+        return [AlarmEvent(*row) for row in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,174 @@
+"""Alarm rules, alarm events and the latch that keeps alarms from flapping.
+
+Rules (one latch per rule and sensor):
+
+``overheat``
+    A barrel-zone or melt temperature above the line's ``degradation_c``; clears
+    ``hysteresis_c`` below it.
+``underheat``
+    While the line runs, the melt temperature, or a barrel zone whose setpoint lies
+    inside the process window, below the window's low end; clears ``hysteresis_c`` above
+    it or when the line stops. Feed zones set below the window are not checked: they
+    run cooler by design.
+``throughput_low``
+    While running (throughput at least ``running_min_kg_h``), throughput below
+    ``throughput_low_fraction`` of the nominal; clears 10 % above that threshold or when
+    the line stops (a stop is a state, shown as ``idle``, not an alarm).
+``silent``
+    A clocked sensor without a reading for more than ``silent_intervals`` expected
+    intervals; clears with its next reading. Only sensors heard since the engine
+    started (or alarmed before a restart) are checked.
+``stuck``
+    A temperature whose value has not changed at all for ``stuck_intervals`` expected
+    intervals (real thermocouples always show noise); clears when it changes.
+``dioxin_window``
+    A ``furnace_temp`` dwelling for ``dioxin_dwell_s`` inside the PCDD/F formation
+    window, about 200–450 °C: the Stockholm Convention BAT/BEP Guidelines (2007),
+    Section III.C, place de novo synthesis and precursor formation on fly ash in the
+    cooling zone at about 200–450 °C with a maximum near 300 °C and ask for rapid
+    quenching through it. That statement is marked unverified ([U]) in
+    ``shared/reference/emission-factors.md`` §5, which also lists verified laboratory
+    evidence of maximum formation at 250–400 °C (Duan et al. 2011) and 290–350 °C (CuCl2
+    model fly ash). Clears ``hysteresis_c`` outside the window.
+
+A condition must hold for ``min_duration_s`` of device time before the alarm is raised,
+and its end must hold as long before it is cleared; together with the hysteresis this
+keeps a value hovering at a threshold from raising an alarm every second.
+
+>>> latch = Latch(min_duration_s=10)
+>>> [latch.update(t * 1_000_000, enter=t >= 5, leave=False) for t in range(0, 20, 5)]
+[None, None, None, 'raised']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sensors.schema import format_ts
+
+#: Rule names, in the order the live view and the reports list them.
+RULE_NAMES: tuple[str, ...] = (
+    "overheat",
+    "underheat",
+    "throughput_low",
+    "silent",
+    "stuck",
+    "dioxin_window",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmRules:
+    """Thresholds shared by every line; the line supplies its own limits.
+
+    Parameters
+    ----------
+    min_duration_s
+        Time a condition (or its end) must hold before raising (or clearing) [s].
+    hysteresis_c
+        Clearing margin of temperature alarms [°C].
+    running_min_kg_h
+        Throughput from which the line counts as running [kg/h]; it stops below half.
+    throughput_low_fraction
+        Throughput drop threshold as a share of the nominal throughput [-].
+    silent_intervals
+        Expected intervals without a reading before a sensor is silent [-].
+    stuck_intervals
+        Expected intervals of an unchanged temperature before a sensor is stuck [-].
+    dioxin_window_c
+        PCDD/F formation window (low, high) [°C].
+    dioxin_dwell_s
+        Dwell in that window that raises an alarm [s].
+    """
+
+    min_duration_s: float = 30.0
+    hysteresis_c: float = 5.0
+    running_min_kg_h: float = 1.0
+    throughput_low_fraction: float = 0.5
+    silent_intervals: float = 30.0
+    stuck_intervals: int = 120
+    dioxin_window_c: tuple[float, float] = (200.0, 450.0)
+    dioxin_dwell_s: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmEvent:
+    """An alarm raised or cleared.
+
+    Parameters
+    ----------
+    event
+        ``raised`` or ``cleared``.
+    rule
+        One of :data:`RULE_NAMES`.
+    site, line, sensor
+        Where.
+    value
+        The value that decided it [the sensor's unit; seconds for ``silent`` and
+        ``stuck``].
+    threshold
+        The threshold it was compared with [same unit].
+    ts_us
+        Device time of the decision [µs since the epoch, UTC].
+    message
+        One line for people.
+    """
+
+    event: Literal["raised", "cleared"]
+    rule: str
+    site: str
+    line: str
+    sensor: str
+    value: float
+    threshold: float
+    ts_us: int
+    message: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.site, self.line, self.sensor, self.rule)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, with ``time`` as RFC 3339 UTC."""
+        return {
+            "event": self.event,
+            "rule": self.rule,
+            "site": self.site,
+            "line": self.line,
+            "sensor": self.sensor,
+            "value": self.value,
+            "threshold": self.threshold,
+            "time": format_ts(self.ts_us),
+            "message": self.message,
+        }
+
+
+class Latch:
+    """An alarm state that changes only after its condition held for ``min_duration_s``.
+
+    :meth:`update` takes the device time and two conditions: ``enter`` (the alarm
+    condition, checked while inactive) and ``leave`` (the clearing condition with its
+    hysteresis, checked while active). It returns ``"raised"``, ``"cleared"`` or None.
+    """
+
+    __slots__ = ("active", "min_duration_us", "since_us")
+
+    def __init__(self, *, min_duration_s: float, active: bool = False) -> None:
+        self.min_duration_us = int(min_duration_s * 1_000_000)
+        self.active = active
+        # Device time since which the condition for the next change has held.
+        self.since_us: int | None = None
+
+    def update(self, ts_us: int, *, enter: bool, leave: bool) -> str | None:
+        wants_change = leave if self.active else enter
+        if not wants_change:
+            self.since_us = None
+            return None
+        if self.since_us is None:
+            self.since_us = ts_us
+        if ts_us - self.since_us < self.min_duration_us:
+            return None
+        self.active = not self.active
+        self.since_us = None
+        return "raised" if self.active else "cleared"

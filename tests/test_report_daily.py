@@ -1,0 +1,83 @@
+"""``pilot report daily`` on a day of simulated demo data: one PDF page per line, with
+the line names and the date in its text."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+from monitoring.stores.sqlite import SQLiteStore
+from pilot.cli import main
+from pilot.config import default_config_path, load_config
+from pilot.wiring import line_params
+from sensors.simulator import simulate_line
+from tests.servers import require_binary
+
+
+def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys):
+    pdftotext = require_binary("pdftotext")
+    pdfinfo = require_binary("pdfinfo")
+    config = load_config(default_config_path())
+    demo = tmp_path / "demo"
+    store = SQLiteStore(demo / "readings.sqlite")  # where `pilot demo --out demo` writes
+    start = datetime(2019, 6, 2, 17, 0, tzinfo=UTC)  # 2019-06-03 00:00 local
+    for index, site in enumerate(config.sites):
+        store.write(
+            list(
+                simulate_line(
+                    line_params(config, site.id, "line-1"),
+                    regime="baseline",
+                    start=start,
+                    end=start + timedelta(days=1),
+                    seed=2019 + index,
+                    interval_s=60.0,
+                )
+            )
+        )
+    store.close()
+    out = tmp_path / "reports"
+    code = main(
+        ["report", "daily", "--from-demo", str(demo), "--date", "2019-06-03", "--out", str(out)]
+    )
+    assert code == 0
+    pdf = out / "daily-2019-06-03.pdf"
+    assert capsys.readouterr().out.strip() == str(pdf)
+    info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+2$", info, re.MULTILINE), info
+    pages = []
+    for page in (1, 2):
+        pages.append(
+            subprocess.run(
+                [pdftotext, "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+    for text, site in zip(pages, config.sites, strict=True):
+        line = site.lines[0]
+        assert line.name in text
+        assert "2019-06-03" in text
+        assert "Monday 03 June 2019" in text
+        assert "Data completeness" in text
+        assert f"{site.id}/{line.id}" in text
+        # The baseline furnace overshoots past 300 °C: the replayed rules must show it.
+        assert "overheat" in text
+
+
+def test_report_daily_needs_the_demo_store(tmp_path, capsys):
+    code = main(
+        [
+            "report",
+            "daily",
+            "--from-demo",
+            str(tmp_path),
+            "--date",
+            "2019-06-03",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 3
+    assert "readings.sqlite" in capsys.readouterr().err
