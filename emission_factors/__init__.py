@@ -1,1 +1,4 @@
-"""emission_factors package (built in later issues)."""
+"""Emission-factor library: sourced factors with provenance and a loader.
+
+Imports nothing of ours. See :mod:`emission_factors.library`.
+"""
