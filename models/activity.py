@@ -47,7 +47,7 @@ import pandas as pd
 from scipy.integrate import trapezoid
 
 from models.errors import ModelError
-from models.states import STATES, align_to, line_states
+from models.states import STATES, align_to, state_codes
 
 __all__ = [
     "ACTIVITY_COLUMNS",
@@ -224,6 +224,15 @@ class _BySensor:
         codes, names = pd.factorize(readings["sensor"])
         self._codes = codes
         self._code_of = {str(name): i for i, name in enumerate(names)}
+        times = pd.DatetimeIndex(readings["time"])
+        self._times = times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")
+
+    def counts(self) -> dict[str, int]:
+        """Readings per sensor."""
+        # factorize marks a missing sensor id with -1; such rows belong to no sensor.
+        valid = self._codes if self._codes.min(initial=0) >= 0 else self._codes[self._codes >= 0]
+        per_code = np.bincount(valid, minlength=len(self._code_of))
+        return {name: int(per_code[i]) for name, i in self._code_of.items()}
 
     def series(self, sensor: str | None) -> pd.Series:
         """One sensor's values on a sorted UTC DatetimeIndex (duplicate times: last kept)."""
@@ -231,9 +240,7 @@ class _BySensor:
         if sensor is None or sensor not in self._code_of:
             return empty
         rows = np.flatnonzero(self._codes == self._code_of[sensor])
-        times = pd.DatetimeIndex(self._readings["time"].to_numpy()[rows])
-        if times.tz is None:
-            times = times.tz_localize("UTC")
+        times = self._times[rows]
         values = self._readings["value"].to_numpy(dtype=float)[rows]
         series = pd.Series(values, index=times, name=sensor)
         # The store returns rows sorted by sensor then time; sort only when it did not.
@@ -311,10 +318,22 @@ def sensor_completeness(
     ...                     end=datetime(2019, 1, 1, 0, 1, tzinfo=UTC))
     {'a': 0.5, 'b': 0.0}
     """
+    counts = readings["sensor"].value_counts()
+    return _completeness(
+        {str(k): int(v) for k, v in counts.items()}, expected_interval_s, start=start, end=end
+    )
+
+
+def _completeness(
+    counts: Mapping[str, int],
+    expected_interval_s: Mapping[str, float],
+    *,
+    start: datetime,
+    end: datetime,
+) -> dict[str, float]:
     period_s = (end - start).total_seconds()
     if not period_s > 0:
         raise ModelError(f"the period {start} .. {end} is empty; end must be after start")
-    counts = readings["sensor"].value_counts()
     out = {}
     for sensor, interval_s in expected_interval_s.items():
         expected = period_s / interval_s
@@ -396,10 +415,18 @@ def extract_activity(
     steps_h = _step_hours(pd.DatetimeIndex(throughput.index), max_gap_s)
     coverage = float(steps_h.sum() / period_h) if period_h > 0 else 0.0
 
-    temps = pd.DataFrame({s: by_sensor.series(s) for s in params.temperature_sensors})
+    zone_series = [by_sensor.series(s) for s in params.temperature_sensors]
+    if zone_series and all(z.index.equals(zone_series[0].index) for z in zone_series):
+        # Zones sampled together: build the frame without a costly index union.
+        temps = pd.DataFrame(
+            {s: z.to_numpy() for s, z in zip(params.temperature_sensors, zone_series, strict=True)},
+            index=zone_series[0].index,
+        )
+    else:
+        temps = pd.DataFrame(dict(zip(params.temperature_sensors, zone_series, strict=True)))
     if temps.empty:
         temps = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"))
-    states = line_states(
+    states = state_codes(
         temps,
         throughput,
         process_window_c=params.process_window_c,
@@ -407,8 +434,11 @@ def extract_activity(
         running_min_kg_h=params.running_min_kg_h,
         hysteresis_c=params.hysteresis_c,
         hysteresis_kg_h=params.hysteresis_kg_h,
-    ).to_numpy()
-    state_h = {name: float(steps_h[states == name].sum()) for name in STATES}
+    )
+    state_h = {
+        name: float(h)
+        for name, h in zip(STATES, np.bincount(states, steps_h, len(STATES)), strict=True)
+    }
 
     process = by_sensor.series(params.process_temp_sensor)
     if process.dropna().empty:
@@ -420,7 +450,7 @@ def extract_activity(
         )
     else:
         temp_c = align_to(process, pd.DatetimeIndex(throughput.index)).to_numpy()
-    running = states == "running"
+    running = states == STATES.index("running")
     low, high = params.process_window_c
     with np.errstate(invalid="ignore"):
         in_window = (temp_c >= low) & (temp_c <= high)
@@ -451,8 +481,8 @@ def extract_activity(
         above_degradation_share=above_share,
         intake_kg={str(k): float(v) for k, v in intake["intake_kg"].items()},
         deliveries={str(k): int(v) for k, v in intake["deliveries"].items()},
-        completeness=sensor_completeness(
-            readings, params.expected_interval_s, start=start, end=end
+        completeness=_completeness(
+            by_sensor.counts(), params.expected_interval_s, start=start, end=end
         ),
         throughput_accuracy=params.throughput_accuracy,
         energy_accuracy=params.energy_accuracy,
