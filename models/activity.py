@@ -38,7 +38,7 @@ is a gap for ``max_gap_intervals=1.5`` and is not bridged, so 40 min of flow cou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,16 +47,18 @@ import pandas as pd
 from scipy.integrate import trapezoid
 
 from models.errors import ModelError
-from models.states import STATES, align_to, state_codes
+from models.states import ALIGN_TOLERANCE_INTERVALS, STATES, codes_from_arrays
 
 __all__ = [
     "ACTIVITY_COLUMNS",
     "SURVEY_QUANTITIES",
     "LineActivity",
     "LineParameters",
+    "SensorArrays",
     "activity_from_survey",
     "counter_increase_kwh",
     "extract_activity",
+    "extract_activity_arrays",
     "intake_by_household",
     "processed_mass_kg",
     "sensor_completeness",
@@ -216,46 +218,120 @@ class LineActivity:
         )
 
 
+#: One sensor's readings as plain arrays: times [µs since 1970-01-01 UTC] (int64) and
+#: values (float64, NaN allowed), in any order; see :func:`extract_activity_arrays`.
+SensorArrays = tuple[np.ndarray, np.ndarray]
+
+_NO_READINGS: SensorArrays = (np.empty(0, dtype=np.int64), np.empty(0, dtype=float))
+
+
 class _BySensor:
     """Rows of each sensor of a long frame, found once (a year of 1 Hz data is 10^8 rows)."""
 
     def __init__(self, readings: pd.DataFrame) -> None:
         self._readings = readings
-        codes, names = pd.factorize(readings["sensor"])
+        sensor = readings["sensor"]
+        if isinstance(sensor.dtype, pd.CategoricalDtype):
+            # The category codes (int8 for a few sensors, -1 if missing) serve as they are;
+            # factorize would make int64 codes, 2 GB for a year of 8 sensors at 1 Hz.
+            codes: np.ndarray = sensor.cat.codes.to_numpy()
+            names = sensor.cat.categories
+        else:
+            codes, names = pd.factorize(sensor)
         self._codes = codes
         self._code_of = {str(name): i for i, name in enumerate(names)}
         times = pd.DatetimeIndex(readings["time"])
-        self._times = times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")
+        times = times.tz_localize("UTC") if times.tz is None else times.tz_convert("UTC")
+        # int64 µs (the store's resolution): a view when the column is already µs, and
+        # integer steps are cheaper than Timestamp arithmetic in the hot loops.
+        self._times_us = times.as_unit("us").asi8
+        self._values = readings["value"].to_numpy(dtype=float)
 
     def counts(self) -> dict[str, int]:
         """Readings per sensor."""
         # factorize marks a missing sensor id with -1; such rows belong to no sensor.
+        if self._codes.dtype.itemsize < np.dtype(np.intp).itemsize:
+            # Narrow category codes: bincount would first widen them all to intp.
+            return {
+                name: int(np.count_nonzero(self._codes == i)) for name, i in self._code_of.items()
+            }
         valid = self._codes if self._codes.min(initial=0) >= 0 else self._codes[self._codes >= 0]
         per_code = np.bincount(valid, minlength=len(self._code_of))
         return {name: int(per_code[i]) for name, i in self._code_of.items()}
 
-    def series(self, sensor: str | None) -> pd.Series:
-        """One sensor's values on a sorted UTC DatetimeIndex (duplicate times: last kept)."""
-        empty = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
+    def rows(self, sensor: str | None) -> np.ndarray | slice:
+        """Positions of one sensor's rows, in frame order; a slice when contiguous."""
         if sensor is None or sensor not in self._code_of:
-            return empty
+            return slice(0, 0)
         rows = np.flatnonzero(self._codes == self._code_of[sensor])
-        times = self._times[rows]
-        values = self._readings["value"].to_numpy(dtype=float)[rows]
-        series = pd.Series(values, index=times, name=sensor)
-        # The store returns rows sorted by sensor then time; sort only when it did not.
-        steps = np.diff(times.asi8)
-        if (steps < 0).any():
-            series = series.sort_index(kind="stable")
-            steps = np.diff(series.index.asi8)
-        if (steps == 0).any():
-            series = series[~series.index.duplicated(keep="last")]
-        return series
+        # The store returns rows grouped by sensor: a slice gives views, not copies.
+        if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+            return slice(int(rows[0]), int(rows[-1]) + 1)
+        return rows
+
+    def arrays(self, sensor: str | None) -> SensorArrays:
+        """One sensor's raw (times [µs], values) in frame order."""
+        rows = self.rows(sensor)
+        return self._times_us[rows], self._values[rows]
+
+    def frame(self, sensor: str | None) -> pd.DataFrame:
+        """One sensor's rows of the long frame."""
+        return self._readings.iloc[self.rows(sensor)]
+
+
+def _sorted_unique(raw: SensorArrays) -> SensorArrays:
+    """Readings sorted by time (stable), duplicate times resolved by keeping the last."""
+    times_us, values = raw
+    # The store returns rows sorted by sensor then time; sort only when it did not.
+    if len(times_us) > 1 and (times_us[1:] < times_us[:-1]).any():
+        order = np.argsort(times_us, kind="stable")
+        times_us, values = times_us[order], values[order]
+    if len(times_us) > 1:
+        later = times_us[1:] != times_us[:-1]
+        if not later.all():
+            keep = np.append(later, True)
+            times_us, values = times_us[keep], values[keep]
+    return times_us, values
+
+
+def _dropna(arrays: SensorArrays) -> SensorArrays:
+    """Readings with a value; the same arrays when none is missing."""
+    times_us, values = arrays
+    present = ~np.isnan(values)
+    if present.all():
+        return times_us, values
+    return times_us[present], values[present]
+
+
+def _same_times(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (len(a) == len(b) and bool(np.array_equal(a, b)))
+
+
+def _align_us(source: SensorArrays, target_us: np.ndarray) -> np.ndarray:
+    """:func:`models.states.align_to` on arrays (sorted, unique times [µs])."""
+    times_us, values = source
+    if _same_times(times_us, target_us):
+        return values
+    times_us, values = _dropna(source)
+    if len(times_us) == 0:
+        return np.full(len(target_us), np.nan)
+    # Same tolerance as align_to, which works in ns: the median step times the multiple.
+    step_ns = float(np.median(np.diff(times_us) * 1000)) if len(times_us) > 1 else 0.0
+    tolerance_ns = int(step_ns * ALIGN_TOLERANCE_INTERVALS)
+    latest = np.searchsorted(times_us, target_us, side="right") - 1
+    found = latest >= 0
+    latest[~found] = 0
+    found &= (target_us - times_us[latest]) * 1000 <= tolerance_ns
+    return np.where(found, values[latest], np.nan)
 
 
 def _gapless_hours(index: pd.DatetimeIndex, max_gap_s: float) -> np.ndarray:
     """Cumulative time axis [h] in which every step longer than ``max_gap_s`` is zero."""
-    times_us = index.as_unit("us").asi8
+    return _gapless_hours_us(index.as_unit("us").asi8, max_gap_s)
+
+
+def _gapless_hours_us(times_us: np.ndarray, max_gap_s: float) -> np.ndarray:
+    """:func:`_gapless_hours` on times [µs]."""
     steps_us = np.diff(times_us).astype(float)
     steps_us[steps_us > max_gap_s * 1e6] = 0.0
     return np.concatenate([[0.0], np.cumsum(steps_us)]) / _US_PER_H
@@ -293,7 +369,11 @@ def counter_increase_kwh(counter_kwh: pd.Series) -> float:
     >>> counter_increase_kwh(pd.Series([100.0, 101.5, 103.0, 0.5, 2.0]))  # reset after 103
     5.0
     """
-    values = counter_kwh.dropna().to_numpy(dtype=float)
+    return _counter_increase(counter_kwh.dropna().to_numpy(dtype=float))
+
+
+def _counter_increase(values: np.ndarray) -> float:
+    """:func:`counter_increase_kwh` on readings without NaN [kWh]."""
     if len(values) < 2:
         return 0.0
     steps = np.diff(values)
@@ -349,7 +429,11 @@ def intake_by_household(readings: pd.DataFrame, intake_sensor: str | None) -> pd
     DataFrame indexed by ``household`` with ``deliveries`` [-] and ``intake_kg`` [kg];
     weighings without a household code are grouped under ``"(unknown)"``.
     """
-    part = readings.loc[readings["sensor"] == intake_sensor, ["household", "value"]]
+    return _intake_totals(readings.loc[readings["sensor"] == intake_sensor])
+
+
+def _intake_totals(part: pd.DataFrame) -> pd.DataFrame:
+    """:func:`intake_by_household` on the intake sensor's rows (``household``, ``value``)."""
     households = part["household"].fillna("(unknown)").astype(str)
     grouped = part["value"].astype(float).groupby(households)
     result = pd.DataFrame({"deliveries": grouped.count(), "intake_kg": grouped.sum()})
@@ -357,11 +441,17 @@ def intake_by_household(readings: pd.DataFrame, intake_sensor: str | None) -> pd
     return result
 
 
-def _step_hours(index: pd.DatetimeIndex, max_gap_s: float) -> np.ndarray:
-    """Duration each sample stands for [h]: up to the next sample, zero across a gap."""
-    hours = np.diff(_gapless_hours(index, max_gap_s), append=np.nan)
-    hours[-1] = 0.0
-    return hours
+def _distinct(column: pd.Series) -> list[object]:
+    """Distinct values of a column (:func:`pandas.unique`), cheaply when there is one.
+
+    A year of 1 Hz data is 10^8 rows; a categorical ``site``/``line`` column holding one
+    value is recognised from its codes in one comparison instead of a hash pass.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype) and len(column):
+        codes = column.cat.codes.to_numpy()
+        if (codes == codes[0]).all():
+            return list(pd.unique(column.iloc[:1]))
+    return list(pd.unique(column))
 
 
 def extract_activity(
@@ -385,50 +475,183 @@ def extract_activity(
     Raises
     ------
     ModelError
-        Readings of several lines, no readings at all, or no throughput sensor.
+        Readings of several lines, no readings at all, no throughput sensor or no
+        throughput readings.
+
+    See Also
+    --------
+    extract_activity_arrays : the same from per-sensor arrays, without a long frame.
     """
     if readings.empty:
         raise ModelError(
             f"no readings between {start.isoformat()} and {end.isoformat()}; check the period "
             "and that the collector stored data for this line"
         )
-    sites, lines = pd.unique(readings["site"]), pd.unique(readings["line"])
+    sites, lines = _distinct(readings["site"]), _distinct(readings["line"])
     if len(sites) != 1 or len(lines) != 1:
         raise ModelError("readings of several lines were given; select one site and line")
     site, line = str(sites[0]), str(lines[0])
     by_sensor = _BySensor(readings)
+    return _extract(
+        by_sensor.arrays,
+        by_sensor.counts(),
+        by_sensor.frame(params.intake_sensor),
+        params,
+        site=site,
+        line=line,
+        start=start,
+        end=end,
+    )
+
+
+def extract_activity_arrays(
+    sensors: Mapping[str, SensorArrays],
+    params: LineParameters,
+    *,
+    site: str,
+    line: str,
+    start: datetime,
+    end: datetime,
+    intake: pd.DataFrame | None = None,
+) -> LineActivity:
+    """:func:`extract_activity` from per-sensor arrays instead of a long frame.
+
+    Same results as :func:`extract_activity` on the equivalent frame, without building
+    one: a year of 1 Hz data of 8 sensors is 2.5 x 10^8 long rows (about 5 GB), but only
+    2 GB as arrays, and the times may be one array shared by all sensors.
+
+    Parameters
+    ----------
+    sensors
+        Sensor id -> (times [µs since 1970-01-01 UTC], int64; values in the sensor's
+        unit, float64, NaN for a missing value). Any order; duplicate times keep the
+        last reading. Every reading counts for completeness.
+    params
+        Sensor roles, intervals and thresholds.
+    site, line
+        Identity of the line.
+    start, end
+        Aware datetimes bounding the period; used for completeness and coverage.
+    intake
+        The intake sensor's weighings, columns ``household`` and ``value`` [kg]; none
+        when ``None``.
+
+    Raises
+    ------
+    ModelError
+        No readings at all, arrays of unequal length, no throughput sensor or no
+        throughput readings.
+    """
+    counts: dict[str, int] = {}
+    for sensor, (times_us, values) in sensors.items():
+        if len(times_us) != len(values):
+            raise ModelError(f"sensor {sensor!r}: {len(times_us)} times but {len(values)} values")
+        counts[sensor] = len(times_us)
+    if intake is None:
+        intake = pd.DataFrame(
+            {"household": pd.Series([], dtype=object), "value": pd.Series([], dtype=float)}
+        )
+    elif params.intake_sensor is not None:
+        counts[params.intake_sensor] = len(intake)
+    if not any(counts.values()):
+        raise ModelError(
+            f"no readings between {start.isoformat()} and {end.isoformat()}; check the period "
+            "and that the collector stored data for this line"
+        )
+
+    def raw(sensor: str | None) -> SensorArrays:
+        if sensor is None or sensor not in sensors:
+            return _NO_READINGS
+        times_us, values = sensors[sensor]
+        return np.asarray(times_us, dtype=np.int64), np.asarray(values, dtype=float)
+
+    return _extract(raw, counts, intake, params, site=site, line=line, start=start, end=end)
+
+
+def _line_temperature(zones: list[SensorArrays], target_us: np.ndarray) -> np.ndarray:
+    """Hottest zone at each target instant [°C], NaN where no zone has a reading.
+
+    The zones' sorted, unique readings are put on their common time axis (the union of
+    their times) and aligned as :func:`models.states.state_codes` aligns the columns of
+    that frame: when the common axis is the targets themselves, a zone without a reading
+    at an instant is missing there (no forward fill); otherwise each zone is forward-
+    filled within :data:`models.states.ALIGN_TOLERANCE_INTERVALS`.
+    """
+    if not zones:
+        return np.full(len(target_us), np.nan)
+    first = zones[0][0]
+    if all(_same_times(times_us, first) for times_us, _ in zones[1:]):
+        axis = first  # zones sampled together (the usual case): no union to build
+    else:
+        axis = np.unique(np.concatenate([times_us for times_us, _ in zones]))
+    if len(axis) == 0:
+        return np.full(len(target_us), np.nan)
+    on_target = _same_times(axis, target_us)
+    line_temp: np.ndarray | None = None
+    for times_us, values in zones:
+        if not on_target:
+            column = _align_us((times_us, values), target_us)
+        elif _same_times(times_us, axis):
+            column = values
+        else:
+            column = np.full(len(axis), np.nan)
+            column[np.searchsorted(axis, times_us)] = values
+        # fmax ignores NaN unless every zone is missing (then the sample stays NaN);
+        # in place, one column at a time, rather than stacking all zones.
+        if line_temp is None:
+            line_temp = np.array(column, dtype=float)
+        else:
+            np.fmax(line_temp, column, out=line_temp)
+    assert line_temp is not None
+    return line_temp
+
+
+def _extract(
+    raw: Callable[[str | None], SensorArrays],
+    counts: Mapping[str, int],
+    intake_rows: pd.DataFrame,
+    params: LineParameters,
+    *,
+    site: str,
+    line: str,
+    start: datetime,
+    end: datetime,
+) -> LineActivity:
+    """Activity of one line from a source of raw per-sensor arrays (module docstring).
+
+    ``raw`` gives a sensor's (times [µs], values) in any order, ``counts`` the readings
+    per sensor for completeness, ``intake_rows`` the intake weighings.
+    """
     if params.throughput_sensor is None:
         raise ModelError(f"{site}/{line}: a throughput sensor is needed to extract activity")
     period_h = (end - start).total_seconds() / 3600.0
 
-    throughput = by_sensor.series(params.throughput_sensor).dropna()
+    tp_times, rate = _dropna(_sorted_unique(raw(params.throughput_sensor)))
     tp_interval = params.expected_interval_s.get(params.throughput_sensor, np.nan)
     if not tp_interval > 0:
         raise ModelError(
             f"{site}/{line}: no expected interval for sensor {params.throughput_sensor!r}; "
             "add it to expected_interval_s"
         )
-    max_gap_s = tp_interval * params.max_gap_intervals
-    mass = processed_mass_kg(
-        throughput, expected_interval_s=tp_interval, max_gap_intervals=params.max_gap_intervals
-    )
-    steps_h = _step_hours(pd.DatetimeIndex(throughput.index), max_gap_s)
+    if len(tp_times) == 0:
+        raise ModelError(
+            f"{site}/{line}: no readings of the throughput sensor {params.throughput_sensor!r} "
+            f"between {start.isoformat()} and {end.isoformat()}; activity needs them"
+        )
+    # One gap-free time axis serves both the trapezoids and the per-sample durations.
+    hours = _gapless_hours_us(tp_times, tp_interval * params.max_gap_intervals)
+    mass = float(trapezoid(rate, hours)) if len(rate) >= 2 else 0.0
+    steps_h = np.diff(hours, append=np.nan)
+    steps_h[-1] = 0.0
+    del hours
     coverage = float(steps_h.sum() / period_h) if period_h > 0 else 0.0
 
-    zone_series = [by_sensor.series(s) for s in params.temperature_sensors]
-    if zone_series and all(z.index.equals(zone_series[0].index) for z in zone_series):
-        # Zones sampled together: build the frame without a costly index union.
-        temps = pd.DataFrame(
-            {s: z.to_numpy() for s, z in zip(params.temperature_sensors, zone_series, strict=True)},
-            index=zone_series[0].index,
-        )
-    else:
-        temps = pd.DataFrame(dict(zip(params.temperature_sensors, zone_series, strict=True)))
-    if temps.empty:
-        temps = pd.DataFrame(index=pd.DatetimeIndex([], tz="UTC"))
-    states = state_codes(
-        temps,
-        throughput,
+    zones = [_sorted_unique(raw(sensor)) for sensor in params.temperature_sensors]
+    line_temp = _line_temperature(zones, tp_times)
+    del zones
+    states = codes_from_arrays(
+        line_temp,
+        rate,
         process_window_c=params.process_window_c,
         heating_min_c=params.heating_min_c,
         running_min_kg_h=params.running_min_kg_h,
@@ -440,16 +663,10 @@ def extract_activity(
         for name, h in zip(STATES, np.bincount(states, steps_h, len(STATES)), strict=True)
     }
 
-    process = by_sensor.series(params.process_temp_sensor)
-    if process.dropna().empty:
-        aligned = [align_to(temps[c], throughput.index).to_numpy() for c in temps]
-        temp_c = (
-            np.fmax.reduce(np.column_stack(aligned), axis=1)
-            if aligned
-            else np.full(len(throughput), np.nan)
-        )
-    else:
-        temp_c = align_to(process, pd.DatetimeIndex(throughput.index)).to_numpy()
+    process = _sorted_unique(raw(params.process_temp_sensor))
+    # Without a process (melt) temperature the hottest zone stands for it.
+    temp_c = line_temp if np.isnan(process[1]).all() else _align_us(process, tp_times)
+    del process
     running = states == STATES.index("running")
     low, high = params.process_window_c
     with np.errstate(invalid="ignore"):
@@ -461,11 +678,11 @@ def extract_activity(
     above_share = float(steps_h[running & above].sum() / running_h) if running_h else 0.0
 
     energy = (
-        counter_increase_kwh(by_sensor.series(params.energy_sensor))
+        _counter_increase(_dropna(_sorted_unique(raw(params.energy_sensor)))[1])
         if params.energy_sensor is not None
         else float("nan")
     )
-    intake = intake_by_household(readings, params.intake_sensor)
+    intake = _intake_totals(intake_rows)
     return LineActivity(
         site=site,
         line=line,
@@ -481,9 +698,7 @@ def extract_activity(
         above_degradation_share=above_share,
         intake_kg={str(k): float(v) for k, v in intake["intake_kg"].items()},
         deliveries={str(k): int(v) for k, v in intake["deliveries"].items()},
-        completeness=_completeness(
-            by_sensor.counts(), params.expected_interval_s, start=start, end=end
-        ),
+        completeness=_completeness(counts, params.expected_interval_s, start=start, end=end),
         throughput_accuracy=params.throughput_accuracy,
         energy_accuracy=params.energy_accuracy,
     )

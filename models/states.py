@@ -48,7 +48,14 @@ import pandas as pd
 
 from models.errors import ModelError
 
-__all__ = ["ALIGN_TOLERANCE_INTERVALS", "STATES", "align_to", "line_states", "state_codes"]
+__all__ = [
+    "ALIGN_TOLERANCE_INTERVALS",
+    "STATES",
+    "align_to",
+    "codes_from_arrays",
+    "line_states",
+    "state_codes",
+]
 
 #: The states :func:`line_states` returns.
 STATES: tuple[str, ...] = ("off", "heating", "running", "idle")
@@ -106,31 +113,43 @@ def align_to(values: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
     return clean.astype(float).reindex(index, method="ffill", tolerance=tolerance)
 
 
+def _ffill_decisions(decided: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """Boolean state that holds ``state`` from each ``decided`` sample until the next one.
+
+    Before the first decision the result is False. Equal to a forward fill of a NaN/0/1
+    float series, computed on booleans only (10^8 samples stay 100 MB, no index arrays):
+    the result toggles exactly at the decisions whose state differs from the previous
+    decision's, so it is the running XOR of those toggles.
+    """
+    at_decisions = state[decided]
+    toggles = np.zeros(len(decided), dtype=bool)
+    if len(at_decisions):
+        changes = np.empty_like(at_decisions)
+        changes[0] = at_decisions[0]  # the state before any decision is False
+        np.not_equal(at_decisions[1:], at_decisions[:-1], out=changes[1:])
+        toggles[decided] = changes
+    return np.logical_xor.accumulate(toggles)
+
+
 def _hysteresis(values: np.ndarray, on_at: float, off_below: float) -> np.ndarray:
     """Boolean switch: True from ``values >= on_at`` until ``values < off_below``.
 
     NaN keeps the previous state; the state before the first decision is False.
     """
-    decision = np.full(values.shape, np.nan)
     with np.errstate(invalid="ignore"):
-        decision[values >= on_at] = 1.0
-        decision[values < off_below] = 0.0
-    return pd.Series(decision).ffill().fillna(0.0).to_numpy() > 0.5
+        on = values >= on_at
+        off = values < off_below
+    # Where both hold (only if off_below > on_at) the switch-off wins, as it always did.
+    return _ffill_decisions(on | off, on & ~off)
 
 
-def state_codes(
-    temps_c: pd.DataFrame,
-    throughput_kg_h: pd.Series,
-    *,
+def _check_thresholds(
     process_window_c: tuple[float, float],
-    heating_min_c: float = 60.0,
-    running_min_kg_h: float = 1.0,
-    hysteresis_c: float = 5.0,
-    hysteresis_kg_h: float = 0.5,
-) -> np.ndarray:
-    """:func:`line_states` as int8 codes, indices into :data:`STATES` (faster on long series)."""
-    _check_index(throughput_kg_h, "throughput_kg_h")
-    _check_index(temps_c, "temps_c")
+    heating_min_c: float,
+    running_min_kg_h: float,
+    hysteresis_c: float,
+    hysteresis_kg_h: float,
+) -> None:
     low, high = process_window_c
     if not low < high:
         raise ModelError(f"process_window_c must be (low, high) with low < high, got {low, high}")
@@ -146,6 +165,69 @@ def state_codes(
             f"hysteresis_kg_h ({hysteresis_kg_h}) above running_min_kg_h ({running_min_kg_h}) "
             "would keep a stopped line running forever; reduce it"
         )
+
+
+def codes_from_arrays(
+    line_temp_c: np.ndarray,
+    throughput_kg_h: np.ndarray,
+    *,
+    process_window_c: tuple[float, float],
+    heating_min_c: float = 60.0,
+    running_min_kg_h: float = 1.0,
+    hysteresis_c: float = 5.0,
+    hysteresis_kg_h: float = 0.5,
+) -> np.ndarray:
+    """:func:`state_codes` on plain arrays already on the throughput's instants.
+
+    Parameters
+    ----------
+    line_temp_c
+        Line temperature (hottest zone) at each throughput sample [°C], NaN if unknown.
+    throughput_kg_h
+        Throughput [kg/h], same length.
+    process_window_c, heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
+        As in :func:`line_states` [°C, kg/h].
+
+    Returns
+    -------
+    int8 codes, indices into :data:`STATES`.
+    """
+    _check_thresholds(
+        process_window_c, heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
+    )
+    if len(line_temp_c) != len(throughput_kg_h):
+        raise ModelError("line_temp_c and throughput_kg_h must have the same length")
+    low = process_window_c[0]
+    rate = np.asarray(throughput_kg_h, dtype=float)
+    on = _hysteresis(line_temp_c, heating_min_c, heating_min_c - hysteresis_c)
+    hot = _hysteresis(line_temp_c, low, low - hysteresis_c)
+    flowing = _hysteresis(rate, running_min_kg_h, running_min_kg_h - hysteresis_kg_h)
+    # "Has been hot since the line was last off": a latch set where hot, reset where off.
+    was_hot = _ffill_decisions(~on | hot, hot)
+
+    codes = np.zeros(len(rate), dtype=np.int8)  # 0 off
+    codes[on & ~was_hot] = 1  # heating
+    codes[hot | (on & was_hot)] = 3  # idle unless flowing
+    codes[flowing] = 2  # running
+    return codes
+
+
+def state_codes(
+    temps_c: pd.DataFrame,
+    throughput_kg_h: pd.Series,
+    *,
+    process_window_c: tuple[float, float],
+    heating_min_c: float = 60.0,
+    running_min_kg_h: float = 1.0,
+    hysteresis_c: float = 5.0,
+    hysteresis_kg_h: float = 0.5,
+) -> np.ndarray:
+    """:func:`line_states` as int8 codes, indices into :data:`STATES` (faster on long series)."""
+    _check_index(throughput_kg_h, "throughput_kg_h")
+    _check_index(temps_c, "temps_c")
+    _check_thresholds(
+        process_window_c, heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
+    )
     index = throughput_kg_h.index
     if temps_c.shape[1] == 0:
         line_temp = np.full(len(index), np.nan)
@@ -153,22 +235,15 @@ def state_codes(
         aligned = np.column_stack([align_to(temps_c[c], index).to_numpy() for c in temps_c])
         # fmax ignores NaN unless every zone is missing (then the row stays NaN).
         line_temp = np.fmax.reduce(aligned, axis=1)
-    rate = throughput_kg_h.to_numpy(dtype=float)
-
-    on = _hysteresis(line_temp, heating_min_c, heating_min_c - hysteresis_c)
-    hot = _hysteresis(line_temp, low, low - hysteresis_c)
-    flowing = _hysteresis(rate, running_min_kg_h, running_min_kg_h - hysteresis_kg_h)
-    # "Has been hot since the line was last off": a latch set where hot, reset where off.
-    latch = np.full(len(index), np.nan)
-    latch[~on] = 0.0
-    latch[hot] = 1.0
-    was_hot = pd.Series(latch).ffill().fillna(0.0).to_numpy() > 0.5
-
-    codes = np.zeros(len(index), dtype=np.int8)  # 0 off
-    codes[on & ~was_hot] = 1  # heating
-    codes[hot | (on & was_hot)] = 3  # idle unless flowing
-    codes[flowing] = 2  # running
-    return codes
+    return codes_from_arrays(
+        line_temp,
+        throughput_kg_h.to_numpy(dtype=float),
+        process_window_c=process_window_c,
+        heating_min_c=heating_min_c,
+        running_min_kg_h=running_min_kg_h,
+        hysteresis_c=hysteresis_c,
+        hysteresis_kg_h=hysteresis_kg_h,
+    )
 
 
 def line_states(

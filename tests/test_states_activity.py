@@ -13,6 +13,7 @@ from models.activity import (
     activity_from_survey,
     counter_increase_kwh,
     extract_activity,
+    extract_activity_arrays,
     processed_mass_kg,
 )
 from models.errors import ModelError
@@ -136,6 +137,39 @@ def test_extract_activity_hand_computed() -> None:
     table = activity.activity_table("post")
     row = table.set_index("quantity").loc["processed_kg"]
     assert (row["low"], row["value"]) == pytest.approx((57.0, 60.0))
+
+
+def test_arrays_path_and_unsorted_frame_give_the_same_activity() -> None:
+    params = LineParameters(
+        process_window_c=(180.0, 230.0),
+        degradation_c=220.0,
+        temperature_sensors=("zone1_temp",),
+        expected_interval_s={"throughput": 60, "zone1_temp": 60, "melt_temp": 60, "energy": 600},
+    )
+    start, end = T0.to_pydatetime(), datetime(2019, 6, 3, 1, 0, tzinfo=UTC)
+    readings = _readings()
+    reference = extract_activity(readings, params, start=start, end=end)
+
+    # Shuffled rows with a repeated reading (same time and value) change nothing.
+    shuffled = pd.concat([readings, readings.iloc[[3]]]).sample(frac=1.0, random_state=0)
+    again = extract_activity(
+        shuffled.assign(sensor=shuffled["sensor"].astype("category")), params, start=start, end=end
+    )
+    assert again.processed_kg == reference.processed_kg
+    assert again.state_h == reference.state_h
+    assert again.above_degradation_h == reference.above_degradation_h
+
+    times_us = pd.DatetimeIndex(readings["time"]).as_unit("us").asi8
+    sensors = {
+        str(name): (times_us[rows], readings["value"].to_numpy(float)[rows])
+        for name, rows in readings.groupby("sensor").indices.items()
+        if name != "intake"
+    }
+    intake = readings.loc[readings["sensor"] == "intake", ["household", "value"]]
+    arrays = extract_activity_arrays(
+        sensors, params, site="s", line="l", start=start, end=end, intake=intake
+    )
+    assert arrays == reference
 
 
 def test_survey_data_same_meaning_and_checked() -> None:
