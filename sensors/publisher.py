@@ -273,7 +273,7 @@ class _Batches:
 
 
 def publish(
-    readings: Iterable[Reading],
+    readings: Iterable[Reading | None],
     *,
     settings: BrokerSettings,
     prefix: str,
@@ -293,6 +293,8 @@ def publish(
     ----------
     readings
         Readings, e.g. from :func:`sensors.simulator.simulate_line`; consumed lazily.
+        A live source yields ``None`` when it has nothing new (at least every second
+        or so): stale partial batches are then sent and the outbox is pumped.
     settings
         Broker and client id; the connection uses a clean session.
     prefix
@@ -427,7 +429,7 @@ def publish(
 def _publish_via_outbox(
     client: mqtt.Client,
     connack: dict[str, Any],
-    readings: Iterable[Reading],
+    readings: Iterable[Reading | None],
     *,
     settings: BrokerSettings,
     prefix: str,
@@ -486,7 +488,7 @@ def _publish_via_outbox(
 
 def _feed(
     batches: _Batches,
-    readings: Iterable[Reading],
+    readings: Iterable[Reading | None],
     *,
     speed: float | None,
     stop: threading.Event | None,
@@ -497,6 +499,11 @@ def _feed(
         if stop is not None and stop.is_set():
             return
         now = time.monotonic()
+        if reading is None:
+            # A live source (the Modbus agent) with nothing new: partial batches must
+            # still leave on time and the outbox keep moving.
+            batches.flush_stale(now)
+            continue
         if speed is not None:
             if wall0 is None or dev0 is None:
                 wall0, dev0 = now, reading.ts_us

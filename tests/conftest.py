@@ -1,3 +1,3 @@
 """Shared test setup: real servers are started by the fixture modules below."""
 
-pytest_plugins = ["tests.fixtures_mosquitto", "tests.fixtures_influxdb"]
+pytest_plugins = ["tests.fixtures_mosquitto", "tests.fixtures_influxdb", "tests.fixtures_modbus"]
