@@ -1,6 +1,6 @@
 """The ``pilot`` command.
 
-Exit codes: 0 success; 1 the command ran and found problems (``config check``);
+Exit codes: 0 success; 1 the command ran and found problems (``config check``, ``import``);
 2 wrong usage; 3 a runtime error with a message on stderr; 130 interrupted.
 Data go to stdout, messages and progress to stderr.
 """
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from pilot import cmd_estimate, cmd_report, cmd_watch
+from pilot import cmd_estimate, cmd_import, cmd_report, cmd_watch
 from pilot.errors import PilotError
 
 log = logging.getLogger("upops")
@@ -263,6 +263,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{row['mean']:.4g} {row['unit']} (95 % {row['p2_5']:.4g} .. {row['p97_5']:.4g},"
             f" factors {row['verification']})"
         )
+    from pilot.demo_reports import write_demo_reports
+
+    for path in write_demo_reports(
+        Path(args.out),
+        config,
+        config_path=_config_path(args),
+        config_arg=getattr(args, "config", None),
+        draws=DemoOptions().estimate_draws,
+        progress=not args.quiet,
+    ):
+        print(f"report: {path}")
     print(f"summary: {Path(args.out) / 'summary.json'}  ({summary['wall_time_s']} s)")
     incomplete = [r for r in summary["segments"] if not r["complete"]]
     if incomplete:
@@ -385,6 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmd_watch.register(sub)
     cmd_report.register(sub)
     cmd_estimate.register(sub)
+    cmd_import.register(sub)
+    __import__("pilot.cmd_agent", fromlist=["register"]).register(sub)
     return parser
 
 

@@ -11,6 +11,9 @@ After ``pilot demo --out demo-out`` (or ``./run demo``), point it at the demo's 
 
 The demo simulates the first two days of each period: 2019-06-03 and 2019-06-04
 (baseline), 2020-10-05 and 2020-10-06 (post), local dates.
+
+``pilot report household --month 2020-10 --out reports/`` writes the monthly page of each
+delivering household (:mod:`pilot.cmd_household`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from pilot import cmd_evaluation, cmd_household
 from pilot.errors import PilotError
 
 
@@ -31,7 +35,7 @@ def _date(text: str) -> date:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``report`` (with ``daily``) to the ``pilot`` command."""
+    """Add ``report`` (with ``daily`` and ``household``) to the ``pilot`` command."""
     report = subparsers.add_parser("report", help="write reports (PDF)")
     kinds = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     daily = kinds.add_parser("daily", help="one page per line for one local day")
@@ -54,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "(default auto: the log when it exists and --from-demo is not given)",
     )
     daily.set_defaults(func=cmd_report_daily)
+    # The monthly household page lives in its own module.
+    cmd_household.register(kinds)
+    # The evaluator report too (:mod:`pilot.cmd_evaluation`).
+    cmd_evaluation.register(kinds)
 
 
 def cmd_report_daily(args: argparse.Namespace) -> int:

@@ -28,8 +28,8 @@ Reference
 Relative paths are relative to the folder of the configuration file (``~`` is expanded).
 ``*_env`` keys are looked up in ``environ`` (:data:`os.environ` unless the caller passes
 another mapping); ``*_file`` keys name a UTF-8 file whose trailing newline is stripped.
-``[collector]``, ``[alarms]``, ``[simulation]`` and ``[[periods]]`` may be left out; the
-other sections are required. Unknown keys are errors, so a typo cannot silently drop a
+``[collector]``, ``[alarms]``, ``[survey]``, ``[simulation]`` and ``[[periods]]`` may be left
+out; the other sections are required. Unknown keys are errors, so a typo cannot silently drop a
 setting.
 
 ``[deployment]``
@@ -141,6 +141,11 @@ setting.
     ``dioxin_dwell_s`` (float, default ``300.0``)
         A furnace temperature dwelling in that window this long raises an alarm [s], > 0.
 
+``[survey]`` (optional)
+    ``path`` (string, default ``"data/survey.sqlite"``)
+        SQLite file where ``pilot import`` stores survey and manual-log rows, and the
+        rows it refused with their reasons.
+
 ``[simulation]`` (optional)
     ``seed`` (integer, default ``2019``)
         Random seed of the line simulators, >= 0.
@@ -219,6 +224,9 @@ Sensor tables, ``sensors = [ { id = "zone1_temp", ... }, ... ]``
     ``sites`` (array of strings, default all sites)
         Ids of the sites the period covers; each must be a ``[[sites]]`` id.
 
+``[agent]`` and ``[[agent.devices]]`` (optional)
+    Modbus devices a gateway polls with ``pilot agent``; see :mod:`pilot.config_agent`.
+
 ``[[factors]]`` (optional)
     Site-measured emission factors, added to the bundled library (``pilot factors
     list``). Keys are the columns of :mod:`emission_factors.library`: ``id``,
@@ -246,6 +254,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sensors.catalog import KINDS, Catalog, SensorSpec
 from sensors.errors import TopicError
+from sensors.modbus.devices import Device
 from sensors.mqtt import BrokerSettings
 from sensors.schema import MAX_BATCH
 from sensors.topics import RESERVED_SENSOR_IDS, check_id, check_prefix
@@ -253,6 +262,7 @@ from sensors.topics import RESERVED_SENSOR_IDS, check_id, check_prefix
 __all__ = [
     "PERIOD_KINDS",
     "STORE_KINDS",
+    "AgentSettings",
     "AlarmSettings",
     "CollectorSettings",
     "Config",
@@ -264,6 +274,7 @@ __all__ = [
     "SimulationSettings",
     "Site",
     "StoreSettings",
+    "SurveySettings",
     "check_config",
     "default_config_path",
     "load_config",
@@ -522,6 +533,14 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveySettings:
+    """Survey and manual-log import (``pilot import``): the SQLite file of imported and
+    refused rows."""
+
+    path: Path = Path("data/survey.sqlite")
+
+
+@dataclass(frozen=True, slots=True)
 class SimulationSettings:
     """Line simulators: random seed [-], readings per MQTT message [-], outbox folder and
     bound of each outbox [MB]."""
@@ -530,6 +549,42 @@ class SimulationSettings:
     batch_size: int = 10
     outbox_dir: Path = Path("data/outbox")
     outbox_max_mb: float = 64.0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    """Modbus device agent of a gateway (``pilot agent``; ``[agent]``, read by
+    :mod:`pilot.config_agent`).
+
+    Parameters
+    ----------
+    client_id
+        MQTT client id of the gateway.
+    batch_size
+        Readings per MQTT message, at most [-].
+    outbox_path
+        The gateway's on-disk outbox (SQLite file).
+    outbox_max_mb
+        Size bound of the outbox [MB].
+    backoff_base_s, backoff_cap_s
+        Retry backoff of a failing device: first wait and longest wait [s].
+    clock_tolerance_s
+        Wall-clock jump that is logged as a warning [s].
+    stats_interval_s
+        Interval between log lines with the fault counters [s].
+    devices
+        The polled devices with their points.
+    """
+
+    devices: tuple[Device, ...]
+    client_id: str = "upops-agent"
+    batch_size: int = 10
+    outbox_path: Path = Path("data/agent-outbox.sqlite")
+    outbox_max_mb: float = 64.0
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    clock_tolerance_s: float = 2.0
+    stats_interval_s: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,7 +601,7 @@ class Config:
         MQTT topic prefix.
     timezone
         IANA time-zone name for reports; :attr:`tzinfo` gives the zone.
-    broker, store, collector, simulation, alarms
+    broker, store, collector, simulation, alarms, survey
         Section settings.
     sites, periods
         In configuration order.
@@ -563,9 +618,12 @@ class Config:
     sites: tuple[Site, ...]
     periods: tuple[Period, ...]
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    survey: SurveySettings = field(default_factory=SurveySettings)
     #: ``[[factors]]``: site-measured emission factors, checked mappings of the
     #: ``emission_factors.library`` columns.
     factors: tuple[dict[str, Any], ...] = ()
+    #: ``[agent]``: the Modbus devices a gateway polls; ``None`` without the section.
+    agent: AgentSettings | None = None
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -792,10 +850,12 @@ _TOP_KEYS = (
     "store",
     "collector",
     "alarms",
+    "survey",
     "simulation",
     "sites",
     "periods",
     "factors",
+    "agent",
 )
 
 
@@ -807,9 +867,15 @@ def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Confi
     collector = _collector(ck, doc)
     alarms = _alarms(ck, doc)
     simulation = _simulation(ck, doc)
+    survey = _survey(ck, doc)
     sites, site_ids = _sites(ck, doc)
     periods = _periods(ck, doc, site_ids)
     factors = _factors(ck, doc)
+    # Read by its own module (the devices and their register points); imported here
+    # because it builds on this module's readers.
+    from pilot.config_agent import parse_agent
+
+    agent_ok, agent = parse_agent(ck, doc, sites)
     if (
         ck.problems
         or name is None
@@ -820,9 +886,11 @@ def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Confi
         or collector is None
         or alarms is None
         or simulation is None
+        or survey is None
         or sites is None
         or periods is None
         or factors is None
+        or not agent_ok
     ):
         return None
     return Config(
@@ -837,7 +905,9 @@ def _build_config(ck: _Checker, doc: dict[str, Any], path: Path | None) -> Confi
         sites=sites,
         periods=periods,
         alarms=alarms,
+        survey=survey,
         factors=factors,
+        agent=agent,
     )
 
 
@@ -1816,6 +1886,18 @@ def _simulation(ck: _Checker, doc: dict[str, Any]) -> SimulationSettings | None:
     return SimulationSettings(
         seed=seed, batch_size=batch_size, outbox_dir=outbox_dir, outbox_max_mb=outbox_mb
     )
+
+
+def _survey(ck: _Checker, doc: dict[str, Any]) -> SurveySettings | None:
+    where = "survey"
+    table = _subtable(ck, doc, "", where, required=False)
+    if table is None:
+        if where in doc:
+            return None
+        table = {}
+    _rule_known_keys(ck, table, where, ("path",))
+    path = _path(ck, table, where, "path", required=False, default="data/survey.sqlite")
+    return None if path is None else SurveySettings(path=path)
 
 
 def _sites(ck: _Checker, doc: dict[str, Any]) -> tuple[tuple[Site, ...] | None, list[str]]:

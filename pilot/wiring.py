@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitoring.alarms import AlarmEngine, AlarmLog, AlarmPublisher, AlarmRules, AlarmService
 from monitoring.collector import Collector
@@ -23,6 +24,9 @@ from sensors.mqtt import BrokerSettings
 from sensors.outbox import Outbox
 from sensors.schema import Reading
 from sensors.simulator import LineParams
+
+if TYPE_CHECKING:
+    from sensors.modbus.agent import Agent
 
 
 def make_store(settings: StoreSettings) -> Store:
@@ -88,6 +92,37 @@ def make_outbox(config: Config, site_id: str, line_id: str) -> Outbox:
     return Outbox(
         settings.outbox_dir / f"{site_id}.{line_id}.sqlite",
         max_bytes=int(settings.outbox_max_mb * 2**20),
+    )
+
+
+def make_agent(
+    config: Config, *, broker: BrokerSettings | None = None, outbox: Outbox | None = None
+) -> Agent:
+    """The Modbus device agent of ``[agent]``: its devices, the broker with the agent's
+    client id, and its outbox (``outbox_path``); ``broker`` and ``outbox`` may be
+    overridden.
+
+    Raises
+    ------
+    ValueError
+        If the configuration has no ``[agent]`` section.
+    """
+    # Imported here: pymodbus is only needed on a gateway, not by every command.
+    from sensors.modbus.agent import Agent
+
+    settings = config.agent
+    if settings is None:
+        raise ValueError("the configuration has no [agent] section")
+    return Agent(
+        settings.devices,
+        settings=(broker or config.broker).with_client_id(settings.client_id),
+        prefix=config.topic_prefix,
+        outbox=outbox
+        or Outbox(settings.outbox_path, max_bytes=int(settings.outbox_max_mb * 2**20)),
+        batch_size=settings.batch_size,
+        backoff_base_s=settings.backoff_base_s,
+        backoff_cap_s=settings.backoff_cap_s,
+        clock_tolerance_s=settings.clock_tolerance_s,
     )
 
 

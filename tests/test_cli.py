@@ -78,6 +78,10 @@ def test_demo_runs_from_the_command_line(tmp_path):
         "out_of_range": 4,
     }
     assert "complete" in result.stdout
+    # The demo ends with the evaluator report (household pages need a delivery: none in
+    # 0.05 d); tests/test_report_evaluation.py checks its content.
+    assert (out / "reports" / "evaluation.pdf").exists()
+    assert f"report: {out / 'reports' / 'evaluation.pdf'}" in result.stdout
 
 
 def test_simulated_devices_publish_with_their_own_credentials(monkeypatch):

@@ -1,7 +1,8 @@
 """Fuzzing: random and malformed input never crashes, and is refused with a clear error.
 
 Property tests run on a fixed budget (``max_examples``, derandomised, no deadline), so CI
-runs the same examples every time. There is no CSV importer yet, so nothing to fuzz there.
+runs the same examples every time. The survey CSV reader is fuzzed in
+``tests/test_survey_import.py``.
 
 The broker-level run publishes 10 000 malformed messages among valid ones through a real
 Mosquitto into a collector: every valid reading is stored, every bad message is

@@ -1,0 +1,196 @@
+r"""Daily indicator values from measured activity per day, for :mod:`models.comparison`.
+
+The sensors give, per line and local day, the activity of :class:`models.activity.
+LineActivity` (processed mass, energy-counter increase, share of running time inside the
+process window, sensor completeness). :func:`daily_indicator_frame` turns a table of such
+days (:data:`DAY_COLUMNS`) into the tidy daily values that
+:func:`models.comparison.compare_indicators` compares, with the modes of the release
+model's assumptions (:mod:`models.mass_balance`) and the factor values of the library:
+
+- ``specific_energy_kwh_per_kg`` = :math:`E / m` [kWh/kg] (energy counter over processed
+  mass; NaN when nothing was processed);
+- ``process_window_share`` = share of running time inside the window [-] (NaN when the
+  line did not run);
+- ``residue_burned_kg_per_day`` = :math:`b\,r\,m/(1-r)` [kg/d], the residue of the intake
+  the day's processed mass stands for (:math:`I = m/(1-r)`, as the mass balance does
+  without weighings: deliveries come in batches, so a day's weighings are not that
+  day's residue), times the open-burning share :math:`b`;
+- ``upops_ug_teq_per_day`` = :math:`\sum_f A_{s(f)} EF_f` over the PCDD/F factors of
+  every vector of the period's sources [µg TEQ/d]: open burning of the burned residue
+  [t] and, in a period whose energy counter measures furnace fuel, the fuel [TJ =
+  kWh × 3.6·10⁻⁶]; grid electricity has no PCDD/F factor;
+- ``upops_ug_teq_per_t`` = the day's PCDD/F over the processed mass [µg TEQ/t].
+
+The residue share itself is an assumption (:class:`~models.mass_balance.Assumptions`),
+not a measurement, so it is not compared from sensor days; survey days give it
+(:func:`models.survey.survey_daily_indicators`).
+
+A day without readings keeps its row with ``value`` NaN and ``completeness`` 0, so the
+comparison counts it against completeness.
+
+>>> from emission_factors.library import load_factors
+>>> days = pd.DataFrame({"site": ["minh-khai"], "line": ["line-1"], "period": ["post"],
+...     "day": [pd.Timestamp("2020-10-05")], "processed_kg": [900.0], "energy_kwh": [450.0],
+...     "in_window_share": [0.9], "completeness": [1.0]})
+>>> frame = daily_indicator_frame(days, load_factors())
+>>> frame[["indicator", "value", "unit"]]
+                    indicator  value      unit
+0  specific_energy_kwh_per_kg    0.5    kWh/kg
+1        process_window_share    0.9         -
+2   residue_burned_kg_per_day    0.0      kg/d
+3        upops_ug_teq_per_day    0.0  µg TEQ/d
+4          upops_ug_teq_per_t    0.0  µg TEQ/t
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from emission_factors.library import FactorLibrary
+from models.comparison import INDICATORS
+from models.errors import ModelError
+from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
+
+__all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
+
+#: Columns of the per-day activity table: identity, local ``day`` (midnight, naive),
+#: processed mass [kg], energy-counter increase [kWh, NaN without counter], share of
+#: running time inside the process window [-], and the day's mean sensor completeness
+#: [0-1]; ``processed_kg`` NaN marks a day without readings.
+DAY_COLUMNS: tuple[str, ...] = (
+    "site",
+    "line",
+    "period",
+    "day",
+    "processed_kg",
+    "energy_kwh",
+    "in_window_share",
+    "completeness",
+)
+#: Indicators formed from sensor days, in output order.
+SENSOR_INDICATORS: tuple[str, ...] = (
+    "specific_energy_kwh_per_kg",
+    "process_window_share",
+    "residue_burned_kg_per_day",
+    "upops_ug_teq_per_day",
+    "upops_ug_teq_per_t",
+)
+_KWH_TO_TJ = 3.6e-6
+_KWH_TO_MWH = 1e-3
+
+
+def pcddf_per_activity(
+    library: FactorLibrary, assumptions: Assumptions
+) -> tuple[float, float, float]:
+    """Sum of the PCDD/F factors (every vector) of each source of ``assumptions``:
+    open burning [µg TEQ/t], furnace fuel [µg TEQ/TJ], electricity [µg TEQ/MWh].
+
+    >>> from emission_factors.library import load_factors
+    >>> pcddf_per_activity(load_factors(), DEFAULT_ASSUMPTIONS["baseline"])
+    (41.0, 15000.0, 0.0)
+    """
+    sums = []
+    for source in ("residue_open_burned", "furnace_fuel", "electricity"):
+        total = 0.0
+        for factor_id in assumptions.sources.get(source, ()):
+            factor = library[factor_id]
+            if factor.pollutant != "PCDD/F":
+                continue
+            if factor.release_unit != "µg TEQ":
+                raise ModelError(
+                    f"factor {factor_id}: PCDD/F in {factor.unit}; daily indicators need "
+                    "µg TEQ per activity unit"
+                )
+            total += factor.value
+        sums.append(total)
+    return sums[0], sums[1], sums[2]
+
+
+def daily_indicator_frame(
+    days: pd.DataFrame,
+    library: FactorLibrary,
+    *,
+    assumptions: Mapping[str, Assumptions] = DEFAULT_ASSUMPTIONS,
+    group: str = "pilot",
+) -> pd.DataFrame:
+    """Daily indicator values (module docstring) of every row of ``days``.
+
+    Parameters
+    ----------
+    days
+        Per-day activity (:data:`DAY_COLUMNS`); ``period`` is the period kind.
+    library
+        Emission factors (for the PCDD/F indicators).
+    assumptions
+        Per period kind; the modes of the shares are used.
+    group
+        ``pilot`` or ``control`` (:data:`models.comparison.GROUPS`).
+
+    Returns
+    -------
+    DataFrame with columns ``site, line, group, period, day, indicator, value, unit,
+    completeness``, one row per day and indicator, ready for
+    :func:`models.comparison.compare_indicators` (``by=("site", "line")``).
+
+    Raises
+    ------
+    ModelError
+        Missing columns or a period kind without assumptions.
+    """
+    missing = [c for c in DAY_COLUMNS if c not in days]
+    if missing:
+        raise ModelError(f"per-day activity lacks column(s) {missing}; see DAY_COLUMNS")
+    unknown = sorted(set(days["period"].astype(str)) - set(assumptions))
+    if unknown:
+        raise ModelError(f"no assumptions for period kind(s) {unknown}; kinds: {list(assumptions)}")
+    columns = ["site", "line", "group", "period", "day", "indicator", "value", "unit"]
+    if days.empty:
+        return pd.DataFrame(columns=[*columns, "completeness"])
+    parts = []
+    for kind, rows in days.groupby("period", sort=True):
+        assume = assumptions[str(kind)]
+        open_ef, fuel_ef, grid_ef = pcddf_per_activity(library, assume)
+        r = assume.residue_share.mode
+        b = assume.open_burn_share.mode
+        mass = rows["processed_kg"].to_numpy(dtype=float)
+        energy = rows["energy_kwh"].to_numpy(dtype=float)
+        ran = mass > 0
+        burned_kg = b * r * mass / (1.0 - r)
+        # No energy counter: the fuel part is unknown, so is the day's PCDD/F.
+        energy_part = (
+            energy * _KWH_TO_TJ * fuel_ef
+            if assume.energy_carrier == "fuel"
+            else energy * _KWH_TO_MWH * grid_ef
+        )
+        per_day = burned_kg / 1000.0 * open_ef + energy_part
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = {
+                "specific_energy_kwh_per_kg": np.where(ran, energy / mass, np.nan),
+                "process_window_share": np.where(
+                    ran, rows["in_window_share"].to_numpy(dtype=float), np.nan
+                ),
+                "residue_burned_kg_per_day": burned_kg,
+                "upops_ug_teq_per_day": per_day,
+                "upops_ug_teq_per_t": np.where(ran, per_day / (mass / 1000.0), np.nan),
+            }
+        identity = rows[["site", "line", "period", "day", "completeness"]].reset_index(drop=True)
+        for name in SENSOR_INDICATORS:
+            parts.append(
+                identity.assign(
+                    group=group, indicator=name, value=values[name], unit=INDICATORS[name]
+                )
+            )
+    out = pd.concat(parts, ignore_index=True)
+    out["completeness"] = np.where(
+        np.isfinite(out["value"].to_numpy(dtype=float)), out["completeness"], 0.0
+    )
+    order = {name: i for i, name in enumerate(SENSOR_INDICATORS)}
+    out = out.sort_values(
+        ["site", "line", "period", "day", "indicator"],
+        key=lambda c: c.map(order) if c.name == "indicator" else c,
+        kind="stable",
+    )
+    return out.reset_index(drop=True)[[*columns, "completeness"]]

@@ -1,0 +1,263 @@
+"""Evaluator report: simulated readings -> SQLite store -> ``pilot report evaluation``.
+
+The PDF's text (pdftotext, poppler-utils) must carry the model's figures, formatted as the
+report formats them, the unverified-factor flags and the reproducibility footer; the CSV
+tables beside it must match the model; a period without data must stop the command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emission_factors.library import load_factors
+from models.comparison import compare_indicators
+from models.daily_indicators import daily_indicator_frame
+from monitoring.stores.sqlite import SQLiteStore
+from pilot.cli import main
+from pilot.cmd_estimate import estimate
+from pilot.config import default_config_path, load_config
+from pilot.wiring import line_params
+from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
+from sensors.simulator import Simulation
+
+CONFIG = load_config(default_config_path())
+SITE, LINE = "minh-khai", "line-1"
+DAYS, INTERVAL_S, DRAWS, SEED = 2, 10.0, 2000, 7
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+
+def _segments() -> list[dict[str, object]]:
+    rows = []
+    for kind, period_id in (("baseline", "baseline-2019"), ("post", "post-2020")):
+        start = CONFIG.period(period_id).start
+        rows.append(
+            {
+                "regime": kind,
+                "site": SITE,
+                "line": LINE,
+                "start_utc": start.isoformat(),
+                "end_utc": (start + timedelta(days=DAYS)).isoformat(),
+            }
+        )
+    return rows
+
+
+def _folder(path: Path, segments: list[dict[str, object]], *, simulate: set[str]) -> Path:
+    """A folder shaped like the demo's: readings.sqlite and summary.json."""
+    path.mkdir(parents=True, exist_ok=True)
+    store = SQLiteStore(path / "readings.sqlite")
+    for index, seg in enumerate(segments):
+        if seg["regime"] not in simulate:
+            continue
+        sim = Simulation(
+            line_params(CONFIG, SITE, LINE),
+            regime=seg["regime"],  # type: ignore[arg-type]
+            start=pd.Timestamp(seg["start_utc"]).to_pydatetime(),
+            end=pd.Timestamp(seg["end_utc"]).to_pydatetime(),
+            seed=11 + index,
+            interval_s=INTERVAL_S,
+        )
+        store.write(list(sim))
+    store.close()
+    summary = {"options": {"interval_s": INTERVAL_S}, "segments": segments}
+    (path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    folder = _folder(
+        tmp_path_factory.mktemp("evaluation"), _segments(), simulate={"baseline", "post"}
+    )
+    out = folder / "out" / "evaluation.pdf"
+    code = main(
+        [
+            "-q",
+            "report",
+            "evaluation",
+            "--from-demo",
+            str(folder),
+            "--site",
+            SITE,
+            "--out",
+            str(out),
+            "--draws",
+            str(DRAWS),
+            "--seed",
+            str(SEED),
+        ]
+    )
+    assert code == 0
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return folder, out, text
+
+
+def _model(folder: Path):  # type: ignore[no-untyped-def]
+    windows = [
+        (
+            str(s["regime"]),
+            pd.Timestamp(s["start_utc"]).to_pydatetime(),
+            pd.Timestamp(s["end_utc"]).to_pydatetime(),
+            SITE,
+            LINE,
+        )
+        for s in _segments()
+    ]
+    store = SQLiteStore(folder / "readings.sqlite")
+    try:
+        return estimate(
+            CONFIG, store, windows, draws=DRAWS, seed=SEED, sampled_interval_s=INTERVAL_S
+        )
+    finally:
+        store.close()
+
+
+def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) -> None:
+    folder, _, text = report
+    totals = _model(folder).totals
+    for period in ("baseline", "post", "reduction"):
+        row = totals[
+            (totals["period"] == period)
+            & (totals["site"] == "all")
+            & (totals["pollutant"] == "PCDD/F")
+            & (totals["vector"] == "air")
+        ].iloc[0]
+        assert interval(row["mean"], row["p2_5"], row["p97_5"]) in text
+    reduction = totals[
+        (totals["period"] == "reduction")
+        & (totals["site"] == "all")
+        & (totals["pollutant"] == "PCDD/F")
+        & (totals["vector"] == "air")
+    ].iloc[0]
+    assert reduction["mean"] > 0  # the pilot line burns nothing in the open
+    assert fmt(reduction["mean"]) in text
+
+
+def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -> None:
+    folder, out, _ = report
+    for name in CSV_TABLES:
+        assert csv_path(out, name).exists(), name
+    releases = pd.read_csv(csv_path(out, "releases"))
+    totals = _model(folder).totals
+    merged = releases.merge(
+        totals, on=["period", "site", "line", "pollutant", "vector"], suffixes=("", "_model")
+    )
+    assert len(merged) == len(totals)
+    np.testing.assert_allclose(merged["mean"], merged["mean_model"], rtol=1e-12)
+    np.testing.assert_allclose(merged["p97_5"], merged["p97_5_model"], rtol=1e-12)
+
+    daily = pd.read_csv(csv_path(out, "daily"), parse_dates=["day"])
+    assert set(daily["period"]) == {"baseline", "post"}
+    assert daily.groupby("period")["day"].nunique().to_dict() == {"baseline": DAYS, "post": DAYS}
+    indicators = pd.read_csv(csv_path(out, "indicators"), keep_default_na=False)
+    again = compare_indicators(
+        daily[
+            ["site", "line", "group", "period", "day", "indicator", "value", "unit", "completeness"]
+        ],
+        by=("site", "line"),
+        seed=SEED,
+    )
+    np.testing.assert_allclose(
+        indicators["difference"].astype(float), again["difference"], rtol=1e-9
+    )
+    np.testing.assert_allclose(indicators["ci_low"].astype(float), again["ci_low"], rtol=1e-9)
+    # Two days per period: every row is flagged, never hidden.
+    assert set(indicators["flag"]) == {"too_few_days"}
+    completeness = pd.read_csv(csv_path(out, "completeness"))
+    assert (completeness["completeness"] > 0.99).all()
+    assert set(completeness["days"]) == {DAYS}
+
+
+def test_too_few_days_and_unverified_factors_are_flagged(report: tuple[Path, Path, str]) -> None:
+    _, out, text = report
+    assert "NOT CONCLUSIVE" in text
+    assert "too_few_days" in text
+    factors = pd.read_csv(csv_path(out, "factors"), keep_default_na=False)
+    library = load_factors()
+    assert library["6b3-pcddf-air"].verification != "verified"
+    flagged = factors.set_index("id")["flag"]
+    assert flagged["6b3-pcddf-air"] == UNVERIFIED_FLAG
+    for factor_id, flag in flagged.items():
+        verified = library[str(factor_id)].verification == "verified"
+        assert (flag == "") == verified, factor_id
+    assert text.count(UNVERIFIED_FLAG) >= int((factors["flag"] != "").sum())
+
+
+def test_every_page_has_the_reproducibility_footer(report: tuple[Path, Path, str]) -> None:
+    folder, _, text = report
+    digest = hashlib.sha256(default_config_path().read_bytes()).hexdigest()
+    version = _model(folder).factor_set_version
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) == 6
+    for page in pages:
+        assert f"Configuration sha256 {digest}" in page
+        assert f"factor set {version}" in page
+        assert "Data period: baseline 2019-06-03 00:00" in page
+        assert "(Asia/Ho_Chi_Minh)" in page
+        assert "upops-pilot " in page
+
+
+def test_daily_indicators_follow_the_mass_balance_and_factors() -> None:
+    days = pd.DataFrame(
+        {
+            "site": SITE,
+            "line": LINE,
+            "period": ["baseline", "baseline"],
+            "day": pd.to_datetime(["2019-06-03", "2019-06-04"]),
+            "processed_kg": [900.0, np.nan],
+            "energy_kwh": [2700.0, np.nan],
+            "in_window_share": [0.5, np.nan],
+            "completeness": [1.0, 0.0],
+        }
+    )
+    frame = daily_indicator_frame(days, load_factors()).set_index(["day", "indicator"])
+    first = frame.loc[pd.Timestamp("2019-06-03")]
+    # Burned: b r m / (1 - r) = 0.8 * 0.1 * 900 / 0.9 = 80 kg; PCDD/F: 0.08 t * (40 + 1)
+    # µg TEQ/t + 2700 kWh * 3.6e-6 TJ/kWh * 15 000 µg TEQ/TJ.
+    assert first.loc["residue_burned_kg_per_day", "value"] == pytest.approx(80.0)
+    per_day = 0.08 * 41.0 + 2700 * 3.6e-6 * 15_000
+    assert first.loc["upops_ug_teq_per_day", "value"] == pytest.approx(per_day)
+    assert first.loc["upops_ug_teq_per_t", "value"] == pytest.approx(per_day / 0.9)
+    assert first.loc["specific_energy_kwh_per_kg", "value"] == pytest.approx(3.0)
+    missing = frame.loc[pd.Timestamp("2019-06-04")]
+    assert missing["value"].isna().all()
+    assert (missing["completeness"] == 0.0).all()
+
+
+def test_period_without_data_exits_nonzero_with_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _folder(tmp_path / "d", _segments(), simulate={"baseline"})
+    out = tmp_path / "r" / "evaluation.pdf"
+    code = main(
+        [
+            "-q",
+            "report",
+            "evaluation",
+            "--from-demo",
+            str(folder),
+            "--site",
+            SITE,
+            "--out",
+            str(out),
+            "--draws",
+            "100",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code != 0
+    assert f"no readings of {SITE}/{LINE} for the post period" in captured.err
+    assert captured.out == ""
+    assert not out.exists()
