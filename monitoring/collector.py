@@ -30,10 +30,12 @@ from __future__ import annotations
 import logging
 import queue
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import paho.mqtt.client as mqtt
 
@@ -45,9 +47,13 @@ from sensors.catalog import Catalog
 from sensors.errors import SensorsError
 from sensors.mqtt import BrokerSettings, make_client
 from sensors.schema import MAX_PAYLOAD_BYTES, Reading, decode_payload, encode_payload
-from sensors.topics import RESERVED_SENSOR_IDS, parse_topic, subscription
+from sensors.topics import RESERVED_SENSOR_IDS, TopicParts, parse_topic, subscription
 
 log = logging.getLogger("upops.collector")
+# A shared-subscription group name is one topic level; MQTT 5 forbids '/', '+' and '#'.
+_SHARE_GROUP = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Distinct topics remembered as parsed: far more than the sensors of many villages.
+_TOPIC_CACHE_MAX = 100_000
 
 
 @dataclass
@@ -78,8 +84,10 @@ class CollectorStats:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class _Message:
+class _Message(NamedTuple):
+    """One received message; a tuple, because it is made for every message on paho's
+    network thread and a frozen dataclass took several times longer to build."""
+
     topic: str
     payload: bytes
     mid: int
@@ -124,6 +132,12 @@ class Collector:
         Where batches wait while the store is unavailable; ``None`` keeps them at the
         broker instead (nothing acknowledged until stored). Spooled readings reach
         ``on_stored`` when they are replayed.
+    share_group
+        Name of an MQTT shared-subscription group: the collector subscribes to
+        ``$share/<share_group>/<prefix>/+/+/+`` and the broker hands each message to
+        one member of the group, so several collectors split one stream. Each member
+        needs its own stable ``client_id`` (its persistent session holds the messages
+        sent to it but not yet acknowledged). ``None``: a plain subscription.
     """
 
     def __init__(
@@ -142,7 +156,14 @@ class Collector:
         clock: Callable[[], float] = time.time,
         on_stored: Callable[[list[Reading]], None] | None = None,
         spool: Spool | None = None,
+        share_group: str | None = None,
     ) -> None:
+        if share_group is not None and not _SHARE_GROUP.match(share_group):
+            raise ValueError(
+                f"share group {share_group!r} must be 1-64 characters of letters, digits, "
+                "'-', '_' or '.' (no '/', '+', '#')"
+            )
+        self.share_group = share_group
         self.broker = broker
         self.prefix = prefix
         self.catalog = catalog
@@ -159,7 +180,11 @@ class Collector:
         # Replay backoff: next attempt time (monotonic) and the delay after a failure.
         self._replay_due = 0.0
         self._replay_delay = 0.5
-        self._queue: queue.Queue[_Message] = queue.Queue()
+        # SimpleQueue is implemented in C: put and get take no Python-level locks, which
+        # matters on paho's network thread at thousands of messages per second.
+        self._queue: queue.SimpleQueue[_Message] = queue.SimpleQueue()
+        # Parsed reading topics; only valid ones are kept, bounded by _TOPIC_CACHE_MAX.
+        self._topics: dict[str, TopicParts] = {}
         self._stop = threading.Event()
         self._stats = CollectorStats()
         self._stats_lock = threading.Lock()
@@ -230,6 +255,17 @@ class Collector:
 
     # -- observation -------------------------------------------------------------------
 
+    @property
+    def topic_filter(self) -> str:
+        """The subscription: ``<prefix>/+/+/+``, or ``$share/<group>/<prefix>/+/+/+``.
+
+        paho matches ``message_callback_add`` filters against the topic literally, so a
+        ``$share/...`` filter never matches (paho issue #472); this collector uses the
+        client-wide ``on_message``, which receives every message whatever the filter.
+        """
+        plain = subscription(self.prefix)
+        return plain if self.share_group is None else f"$share/{self.share_group}/{plain}"
+
     def stats(self) -> CollectorStats:
         """A copy of the counters."""
         with self._stats_lock:
@@ -267,14 +303,15 @@ class Collector:
             return
         # Subscribing on every connect renews the subscription even if the broker lost
         # the session (e.g. restarted without persistence).
-        client.subscribe(subscription(self.prefix), qos=1)
+        client.subscribe(self.topic_filter, qos=1)
         self._connected.set()
         log.info(
-            "connected to %s:%s as %s (session present: %s)",
+            "connected to %s:%s as %s (session present: %s), subscribed to %s",
             self.broker.host,
             self.broker.port,
             self.broker.client_id,
             flags.session_present,
+            self.topic_filter,
         )
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
@@ -372,7 +409,12 @@ class Collector:
             return Entry(msg.topic, payload, reason, detail, msg.received_us)
 
         try:
-            parts = parse_topic(msg.topic, prefix=self.prefix)
+            parts = self._topics.get(msg.topic)
+            if parts is None:
+                parts = parse_topic(msg.topic, prefix=self.prefix)
+                if len(self._topics) >= _TOPIC_CACHE_MAX:
+                    self._topics.clear()  # a flood of distinct topics must not grow it
+                self._topics[msg.topic] = parts
             if parts.sensor in RESERVED_SENSOR_IDS:
                 # The subscription also matches the retained alarm state (<line>/alarms):
                 # not a reading, and not bad input either.

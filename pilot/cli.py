@@ -227,10 +227,43 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from pilot.wiring import make_alarm_service, make_collector
 
     config = _load(args)
-    alarms = make_alarm_service(config)
-    collector = make_collector(config, on_stored=alarms.on_stored)
+    group = getattr(args, "group", None)
+    client_id = getattr(args, "client_id", None)
+    if group is not None and client_id is None:
+        # Members of a group sharing one client id would take the session from each
+        # other (the broker disconnects the older one); each needs a stable id of its own.
+        raise PilotError(
+            "--group needs --client-id: give each collector of the group its own stable id "
+            "(e.g. --client-id collector-1), so its persistent session survives restarts"
+        )
+    broker = config.broker.with_client_id(client_id) if client_id else config.broker
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if group is not None:
+        # Alarms need every reading of a line; a group member sees only its share, so it
+        # would raise false "silent"/"stuck" alarms. Alarm evaluation stays with a
+        # collector outside the group (or is off while scaling out).
+        collector = make_collector(
+            config,
+            broker=broker,
+            quarantine_path=_member_path(config.collector.quarantine_path, client_id),
+            spool_path=_member_path(config.collector.spool_path, client_id),
+            share_group=group,
+        )
+        log.info(
+            "collecting $share/%s/%s/+/+/+ as %s into the %s store (alarms off in a group)",
+            group,
+            config.topic_prefix,
+            broker.client_id,
+            config.store.kind,
+        )
+        try:
+            collector.run(stop)
+        except KeyboardInterrupt:
+            stop.set()
+        return EXIT_OK
+    alarms = make_alarm_service(config, broker=broker)
+    collector = make_collector(config, broker=broker, on_stored=alarms.on_stored)
     log.info("collecting %s/+/+/+ into the %s store", config.topic_prefix, config.store.kind)
     try:
         with alarms:
@@ -238,6 +271,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stop.set()
     return EXIT_OK
+
+
+def _member_path(path: Path, client_id: str | None) -> Path:
+    """``path`` with the group member's client id before the suffix.
+
+    The spool and quarantine are SQLite files a process owns; two members on one machine
+    must not share them (e.g. ``spool.sqlite`` becomes ``spool.collector-1.sqlite``).
+    """
+    if not client_id:
+        return path
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in client_id)
+    return path.with_name(f"{path.stem}.{safe}{path.suffix}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -377,6 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(func=cmd_simulate)
 
     collect = sub.add_parser("collect", help="subscribe and store readings until stopped")
+    collect.add_argument(
+        "--group",
+        metavar="NAME",
+        help="join the MQTT shared subscription $share/NAME/<prefix>/+/+/+: collectors of "
+        "one group split the stream (needs --client-id; alarms are not evaluated)",
+    )
+    collect.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="MQTT client id of this collector instead of [broker] client_id; stable "
+        "across restarts, different for every member of a group",
+    )
     collect.set_defaults(func=cmd_collect)
 
     demo = sub.add_parser("demo", help="run the whole chain in-process on embedded defaults")

@@ -63,9 +63,11 @@ def make_collector(
     quarantine_path: Path | None = None,
     spool_path: Path | None = None,
     on_stored: Callable[[list[Reading]], None] | None = None,
+    share_group: str | None = None,
 ) -> Collector:
     """A collector for ``config``; ``store``, ``broker``, quarantine and spool files may be
-    overridden. ``on_stored`` gets each stored batch (:meth:`AlarmService.on_stored`)."""
+    overridden. ``on_stored`` gets each stored batch (:meth:`AlarmService.on_stored`);
+    ``share_group`` makes it one member of an MQTT shared subscription."""
     settings = config.collector
     return Collector(
         broker=broker or config.broker,
@@ -83,6 +85,7 @@ def make_collector(
             spool_path or settings.spool_path, max_bytes=int(settings.spool_max_mb * 2**20)
         ),
         on_stored=on_stored,
+        share_group=share_group,
     )
 
 

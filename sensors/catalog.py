@@ -111,26 +111,31 @@ class Catalog:
         range; the device time is not more than ``max_future_s`` ahead of ``now_us``
         [µs since the epoch].
         """
-        where = f"{reading.site}/{reading.line}/{reading.sensor}"
+        # Called for every reading: the name used in messages is built only for one.
         spec = self._specs.get((reading.site, reading.line, reading.sensor))
         if spec is None:
             raise ValidationError(
-                f"{where}: sensor is not in the configuration", reason="unknown_sensor"
+                f"{_where(reading)}: sensor is not in the configuration", reason="unknown_sensor"
             )
         if reading.unit != spec.unit:
             raise ValidationError(
-                f"{where}: unit {reading.unit!r} differs from the configured {spec.unit!r}",
+                f"{_where(reading)}: unit {reading.unit!r} differs from the configured "
+                f"{spec.unit!r}",
                 reason="wrong_unit",
             )
         if not spec.valid_min <= reading.value <= spec.valid_max:
             raise ValidationError(
-                f"{where}: value {reading.value} {spec.unit} is outside the valid range "
-                f"[{spec.valid_min}, {spec.valid_max}] {spec.unit}",
+                f"{_where(reading)}: value {reading.value} {spec.unit} is outside the valid "
+                f"range [{spec.valid_min}, {spec.valid_max}] {spec.unit}",
                 reason="out_of_range",
             )
         if reading.ts_us > now_us + int(self.max_future_s * 1e6):
             raise ValidationError(
-                f"{where}: device time {format_ts(reading.ts_us)} is more than "
+                f"{_where(reading)}: device time {format_ts(reading.ts_us)} is more than "
                 f"{self.max_future_s:g} s in the future",
                 reason="future_timestamp",
             )
+
+
+def _where(reading: Reading) -> str:
+    return f"{reading.site}/{reading.line}/{reading.sensor}"

@@ -48,6 +48,10 @@ _MIN_TS_US = -9_223_372_036_854_775 + 1
 _MAX_TS_US = 9_223_372_036_854_775 - 1
 _MAX_SEQ = 2**63 - 1
 
+# Escaped tag sets by (household, line, sensor, site, unit); see _tag_text.
+_TAG_CACHE: dict[tuple[object, ...], str] = {}
+_TAG_CACHE_MAX = 10_000
+
 _TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
 _MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ "})
 
@@ -87,39 +91,71 @@ def line_protocol(readings: Sequence[Reading], *, measurement: str) -> list[str]
     """
     head = measurement.translate(_MEASUREMENT_ESCAPES)
     lines = []
+    append = lines.append
+    tag_cache = _TAG_CACHE
+    isfinite = math.isfinite
     for r in readings:
-        tags = [("line", r.line), ("sensor", r.sensor), ("site", r.site), ("unit", r.unit)]
-        if r.household is not None:
-            tags.insert(0, ("household", r.household))
-        for key, text in tags:
-            why = _unrepresentable(text) if isinstance(text, str) else "it is not a string"
-            if why is not None:
-                raise StoreError(
-                    f"reading {r.key}: {key} {text!r} cannot be stored in InfluxDB because {why}; "
-                    "fix it at the source (sensor catalogue or device)",
-                    store="influxdb",
-                )
+        try:
+            tag_text = tag_cache.get((r.household, r.line, r.sensor, r.site, r.unit))
+        except TypeError:  # an unhashable field: _tag_text explains what is wrong
+            tag_text = None
+        if tag_text is None:
+            tag_text = _tag_text(r)
         value = float(r.value)
-        if not math.isfinite(value):
+        if not isfinite(value):
             raise StoreError(
                 f"reading {r.key}: value {r.value!r} is not finite; InfluxDB cannot store it",
                 store="influxdb",
             )
-        if isinstance(r.seq, bool) or not isinstance(r.seq, int) or not 0 <= r.seq <= _MAX_SEQ:
+        seq = r.seq
+        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= _MAX_SEQ:
             raise StoreError(
-                f"reading {r.key}: seq {r.seq!r} is not an integer in 0..2**63-1",
+                f"reading {r.key}: seq {seq!r} is not an integer in 0..2**63-1",
                 store="influxdb",
             )
-        if not isinstance(r.ts_us, int) or not _MIN_TS_US <= r.ts_us <= _MAX_TS_US:
+        ts_us = r.ts_us
+        if not isinstance(ts_us, int) or not _MIN_TS_US <= ts_us <= _MAX_TS_US:
             raise StoreError(
-                f"reading {r.key}: time {r.ts_us} µs is outside InfluxDB's range "
+                f"reading {r.key}: time {ts_us} µs is outside InfluxDB's range "
                 "(years 1677-2262); check the device clock",
                 store="influxdb",
             )
-        tag_text = ",".join(f"{k}={v.translate(_TAG_ESCAPES)}" for k, v in tags)
         # repr() gives the shortest text that reads back as the same double.
-        lines.append(f"{head},{tag_text} value={value!r},seq={r.seq}i {r.ts_us}")
+        append(f"{head},{tag_text} value={value!r},seq={seq}i {ts_us}")
     return lines
+
+
+def _tag_text(r: Reading) -> str:
+    """The escaped tag set of ``r`` (``household=..,line=..,sensor=..,site=..,unit=..``).
+
+    Checked and escaped once per distinct tag set, then cached: a collector sees a few
+    dozen sensors, so this takes the per-character checks out of the per-reading path
+    (it was the largest cost of encoding). Sets that cannot be represented raise and
+    are never cached.
+
+    Raises
+    ------
+    StoreError
+        If a tag value cannot be represented in line protocol.
+    """
+    tags = [("line", r.line), ("sensor", r.sensor), ("site", r.site), ("unit", r.unit)]
+    if r.household is not None:
+        tags.insert(0, ("household", r.household))
+    for key, text in tags:
+        why = _unrepresentable(text) if isinstance(text, str) else "it is not a string"
+        if why is not None:
+            raise StoreError(
+                f"reading {r.key}: {key} {text!r} cannot be stored in InfluxDB because {why}; "
+                "fix it at the source (sensor catalogue or device)",
+                store="influxdb",
+            )
+    text = ",".join(f"{k}={v.translate(_TAG_ESCAPES)}" for k, v in tags)
+    if len(_TAG_CACHE) >= _TAG_CACHE_MAX:
+        _TAG_CACHE.clear()  # bounded: many households over years must not grow it forever
+    # Only all-string keys get here, and a string never equals a non-string, so a key
+    # of other types can never hit a cached entry.
+    _TAG_CACHE[(r.household, r.line, r.sensor, r.site, r.unit)] = text
+    return text
 
 
 def quote_identifier(name: str) -> str:
