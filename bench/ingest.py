@@ -45,7 +45,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -58,6 +57,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # runnable as `python bench/ingest.py` from a clean clone
+
+from tests.servers import free_port, wait_for_port  # noqa: E402
 
 T0_MS = 1_559_523_600_000  # 2019-06-03T01:00:00Z: device times in the past, as a backlog
 SITES = (("minh-khai", "line-1"), ("phan-boi", "line-1"))
@@ -74,24 +75,7 @@ SENSORS = (
 PREFIX = "bench"
 
 
-# -- servers ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout_s} s")
+# -- servers (free_port, wait_for_port: tests/servers.py) ------------------------------
 
 
 def binary(name: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -28,12 +27,11 @@ from pilot.config import default_config_path, load_config
 from pilot.wiring import line_params
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
 from sensors.simulator import Simulation
+from tests.servers import require_binary
 
 CONFIG = load_config(default_config_path())
 SITE, LINE = "minh-khai", "line-1"
 DAYS, INTERVAL_S, DRAWS, SEED = 2, 10.0, 2000, 7
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 
 
 def _segments() -> list[dict[str, object]]:
@@ -99,7 +97,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     )
     assert code == 0
     text = subprocess.run(
-        ["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True
+        [require_binary("pdftotext"), "-layout", str(out), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return folder, out, text
 
