@@ -43,6 +43,8 @@ Example: a line that heats up, runs, stops for a break and cools down.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -51,6 +53,7 @@ from models.errors import ModelError
 __all__ = [
     "ALIGN_TOLERANCE_INTERVALS",
     "STATES",
+    "StateThresholds",
     "align_to",
     "codes_from_arrays",
     "line_states",
@@ -59,6 +62,33 @@ __all__ = [
 
 #: The states :func:`line_states` returns.
 STATES: tuple[str, ...] = ("off", "heating", "running", "idle")
+
+@dataclass(frozen=True, slots=True)
+class StateThresholds:
+    """The thresholds that decide a line's state, the same for every part that asks.
+
+    Activity extraction, the daily report, the live view and the alarms all classify
+    with these values, which come from the configuration's ``[line_states]`` section.
+
+    Parameters
+    ----------
+    heating_min_c
+        Line temperature (hottest zone) from which a line counts as switched on [°C];
+        must lie below the process window's low end.
+    running_min_kg_h
+        Throughput from which a line counts as running [kg/h].
+    hysteresis_c
+        A temperature switch falls back only this far below its threshold [K].
+    hysteresis_kg_h
+        The running switch falls back only this far below ``running_min_kg_h`` [kg/h];
+        at most ``running_min_kg_h``.
+    """
+
+    heating_min_c: float = 60.0
+    running_min_kg_h: float = 1.0
+    hysteresis_c: float = 5.0
+    hysteresis_kg_h: float = 0.5
+
 
 #: A temperature reading stands for the line at a later instant for at most this many of
 #: its sensor's median sampling intervals; beyond that the temperature counts as missing.

@@ -32,7 +32,8 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 
 from sensors.modbus.devices import Device, Point, RtuTransport, TcpTransport
 from sensors.modbus.errors import ModbusError, RegisterError
-from sensors.modbus.faults import Backoff, DeviceFaults
+from sensors.backoff import Backoff
+from sensors.modbus.faults import DeviceFaults
 from sensors.modbus.registers import decode_registers
 from sensors.schema import Reading
 
