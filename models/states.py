@@ -54,6 +54,7 @@ __all__ = [
     "ALIGN_TOLERANCE_INTERVALS",
     "STATES",
     "StateThresholds",
+    "StateTracker",
     "align_to",
     "codes_from_arrays",
     "line_states",
@@ -62,6 +63,7 @@ __all__ = [
 
 #: The states :func:`line_states` returns.
 STATES: tuple[str, ...] = ("off", "heating", "running", "idle")
+
 
 @dataclass(frozen=True, slots=True)
 class StateThresholds:
@@ -88,6 +90,88 @@ class StateThresholds:
     running_min_kg_h: float = 1.0
     hysteresis_c: float = 5.0
     hysteresis_kg_h: float = 0.5
+
+
+class StateTracker:
+    """The state of one line, updated reading by reading (the live view and the alarms).
+
+    The same three switches as :func:`line_states`, with the same thresholds, applied to
+    the latest values as they arrive instead of to arrays: give it the hottest zone's
+    temperature and the throughput whenever either changes, and read :attr:`state`.
+
+    Parameters
+    ----------
+    process_window_c
+        The line's process temperature window (low, high) [°C].
+    thresholds
+        The configured :class:`StateThresholds`.
+
+    >>> tracker = StateTracker((180.0, 230.0), StateThresholds())
+    >>> states = []
+    >>> samples = [(28, 0), (120, 0), (185, 0), (200, 60), (200, 0), (150, 0), (50, 0)]
+    >>> for temp_c, rate_kg_h in samples:
+    ...     tracker.update(line_temp_c=temp_c, throughput_kg_h=rate_kg_h)
+    ...     states.append(tracker.state)
+    >>> states
+    ['off', 'heating', 'idle', 'running', 'idle', 'idle', 'off']
+    """
+
+    __slots__ = ("_low", "flowing", "hot", "on", "thresholds", "was_hot")
+
+    def __init__(self, process_window_c: tuple[float, float], thresholds: StateThresholds) -> None:
+        _check_thresholds(
+            process_window_c,
+            thresholds.heating_min_c,
+            thresholds.running_min_kg_h,
+            thresholds.hysteresis_c,
+            thresholds.hysteresis_kg_h,
+        )
+        self.thresholds = thresholds
+        self._low = process_window_c[0]
+        self.on = self.hot = self.was_hot = self.flowing = False
+
+    def update(
+        self, *, line_temp_c: float | None = None, throughput_kg_h: float | None = None
+    ) -> None:
+        """Take the latest line temperature (hottest zone) [°C] and/or throughput [kg/h].
+
+        ``None`` (or NaN) is no evidence: that switch keeps its value.
+        """
+        th = self.thresholds
+        if line_temp_c is not None and line_temp_c == line_temp_c:
+            self.on = _switch(self.on, line_temp_c, th.heating_min_c, th.hysteresis_c)
+            self.hot = _switch(self.hot, line_temp_c, self._low, th.hysteresis_c)
+            if not self.on:
+                self.was_hot = False
+            if self.hot:
+                self.was_hot = True
+        if throughput_kg_h is not None and throughput_kg_h == throughput_kg_h:
+            self.flowing = _switch(
+                self.flowing, throughput_kg_h, th.running_min_kg_h, th.hysteresis_kg_h
+            )
+
+    @property
+    def running(self) -> bool:
+        """Whether the line is running (material leaves it)."""
+        return self.flowing
+
+    @property
+    def state(self) -> str:
+        """One of :data:`STATES`, decided as in :func:`line_states`."""
+        if self.flowing:
+            return "running"
+        if self.hot or (self.on and self.was_hot):
+            return "idle"
+        return "heating" if self.on else "off"
+
+
+def _switch(state: bool, value: float, on_at: float, hysteresis: float) -> bool:
+    """One hysteresis switch: on from ``on_at``, off below ``on_at - hysteresis``."""
+    if value >= on_at:
+        return True
+    if value < on_at - hysteresis:
+        return False
+    return state
 
 
 #: A temperature reading stands for the line at a later instant for at most this many of

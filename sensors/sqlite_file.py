@@ -11,7 +11,8 @@ https://www.sqlite.org/wal.html, https://www.sqlite.org/pragma.html#pragma_synch
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> conn = open_durable(folder / "a" / "box.sqlite", schema="CREATE TABLE t (x INTEGER);",
 ...                     what="test box", error=RuntimeError)
->>> conn.execute("PRAGMA journal_mode").fetchone()[0], conn.execute("PRAGMA synchronous").fetchone()[0]
+>>> pragma = lambda name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+>>> pragma("journal_mode"), pragma("synchronous")
 ('wal', 2)
 >>> conn.close()
 """

@@ -22,6 +22,7 @@ __all__ = ["FAULT_KINDS", "DeviceFaults"]
 #: the TCP connection or serial port could not be opened or was lost.
 FAULT_KINDS: tuple[str, ...] = ("timeout", "crc_error", "exception", "connection")
 
+
 @dataclass
 class DeviceFaults:
     """Counters of one device, safe to read from another thread.

@@ -30,9 +30,9 @@ from pymodbus import FramerType
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
+from sensors.backoff import Backoff
 from sensors.modbus.devices import Device, Point, RtuTransport, TcpTransport
 from sensors.modbus.errors import ModbusError, RegisterError
-from sensors.backoff import Backoff
 from sensors.modbus.faults import DeviceFaults
 from sensors.modbus.registers import decode_registers
 from sensors.schema import Reading
