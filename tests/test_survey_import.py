@@ -155,7 +155,7 @@ def test_template_imports_cleanly_and_documents_every_column():
     result = validate_table(table, CATALOG)
     assert result.errors == ()
     assert len(result.rows) == len(table.records) >= 4
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "survey.md").read_text(encoding="utf-8")
     for column in COLUMNS:
         assert f"`{column}`" in readme, column
 
