@@ -25,13 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from monitoring.errors import StoreError, StoreUnavailable
-from monitoring.stores.base import (
-    DOWNSAMPLED_COLUMNS,
-    READ_COLUMNS,
-    Store,
-    check_range,
-    empty_frame,
-)
+from monitoring.stores.base import Store, check_range
+from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
 from sensors.schema import Reading
 
 _SCHEMA = """
@@ -120,22 +115,16 @@ class SQLiteStore(Store):
                 f"AVG(value) AS value, COUNT(*) AS count FROM readings WHERE {where} "
                 f"GROUP BY sensor, ts_us / {step} ORDER BY sensor, ts_us"
             )
-            columns = DOWNSAMPLED_COLUMNS
+            framing = downsampled_frame
         else:
             sql = (
                 "SELECT ts_us, site, line, sensor, household, value, unit, seq FROM readings "
                 f"WHERE {where} ORDER BY sensor, ts_us, household"
             )
-            columns = READ_COLUMNS
+            framing = reading_frame
         with self._lock:
             frame = pd.read_sql_query(sql, self._conn, params=params)
-        if frame.empty:
-            return empty_frame(every_s is not None)
-        times = pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True).dt.as_unit("us")
-        frame.insert(0, "time", times)
-        if "household" in frame:
-            frame["household"] = frame["household"].replace("", None)
-        return frame[columns].reset_index(drop=True)
+        return framing(frame, ordered=True)
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM readings WHERE 1=1", []
