@@ -28,6 +28,7 @@ from monitoring.errors import StoreError, StoreUnavailable
 from monitoring.stores.base import Store, check_range
 from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
 from sensors.schema import Reading
+from sensors.sqlite_file import open_durable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -58,16 +59,12 @@ class SQLiteStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailable(
-                f"cannot open SQLite store {self.path}: {exc}; check the path and its permissions",
-                store=self.name,
-            ) from exc
+            self._conn = open_durable(
+                self.path, schema=_SCHEMA, what="SQLite store", error=StoreUnavailable
+            )
+        except StoreUnavailable as exc:
+            exc.store = self.name  # the opener knows only the message
+            raise
         self._lock = threading.Lock()
 
     def write(self, readings: Sequence[Reading]) -> None:
