@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from pilot.cli import _load
-    from pilot.wiring import line_infos
+    from pilot.wiring import line_infos, line_state_tracker
 
     config = _load(args)
     lines = [
@@ -69,7 +69,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
     ]
     if not lines:
         raise PilotError(f"no configured line matches --site {args.site} --line {args.line}")
-    view = LiveView(lines, timezone=config.timezone, stale_after_s=args.stale_s)
+    view = LiveView(
+        lines,
+        state_tracker=line_state_tracker(config),
+        timezone=config.timezone,
+        stale_after_s=args.stale_s,
+    )
     lock = threading.Lock()
     status = {"text": f"connecting to {config.broker.host}:{config.broker.port}"}
     prefix = config.topic_prefix
