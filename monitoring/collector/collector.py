@@ -61,6 +61,9 @@ class Collector:
         Period of the counters log line [s]; 0 disables it.
     retry_max_s
         Cap of the backoff between store retries [s].
+    clock
+        Wall time [s since the epoch] against which the catalogue judges readings from
+        the future.
     on_stored
         Called in the worker thread with each batch of readings once it is stored
         (e.g. to evaluate alarms). An exception it raises is logged, never propagated:
