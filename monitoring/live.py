@@ -7,19 +7,25 @@ a given width (plain text plus optional ANSI colours, no curses, so it works ove
 Ages are wall-clock times since a reading *arrived*, so replayed or accelerated data
 look as fresh as they are on the wire; device times are shown alongside.
 
-Line state, as in :func:`models.states.line_states` (monitoring does not import models):
-the hottest zone switches the line on at ``heating_min_c`` and hot at the process
-window's low end, the throughput switches it to running at ``running_min_kg_h``, each
-with hysteresis; a line not flowing is ``idle`` once it has been hot since it was last
-off, else ``heating`` while on, else ``off``.
+The line state comes from a :class:`~monitoring.line_state.LineStateTracker` per line,
+made by the factory the composition root passes (the one line-state definition, with
+the configured thresholds); the view feeds it the hottest barrel zone and the
+throughput as they arrive. The stand-in below only looks at the throughput.
 
 >>> from sensors.catalog import SensorSpec
+>>> from sensors.lines import Line
 >>> from sensors.schema import Reading
->>> from monitoring.lines import LineInfo
+>>> class Flowing:
+...     state, running = "off", False
+...     def update(self, *, line_temp_c=None, throughput_kg_h=None):
+...         if throughput_kg_h is not None:
+...             self.running = throughput_kg_h >= 1.0
+...             self.state = "running" if self.running else "idle"
 >>> z = SensorSpec("mk", "line-1", "zone1_temp", "barrel_temp", "degC", 0.0, 500.0, 1.0,
 ...                zone=1, setpoint=200.0)
 >>> q = SensorSpec("mk", "line-1", "throughput", "throughput", "kg/h", 0.0, 500.0, 1.0)
->>> view = LiveView([LineInfo("mk", "line-1", "Line 1", (180.0, 230.0), 300.0, 60.0, (z, q))])
+>>> line = Line("mk", "line-1", "Line 1", (180.0, 230.0), 300.0, 60.0, 40.0, (z, q))
+>>> view = LiveView([line], state_tracker=lambda line: Flowing())
 >>> view.add([Reading("mk", "line-1", "zone1_temp", 0, 201.0, "degC", 0),
 ...           Reading("mk", "line-1", "throughput", 0, 58.0, "kg/h", 0)], received_s=100.0)
 >>> view.state("mk", "line-1")
@@ -39,8 +45,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitoring.lines import TEMPERATURE_KINDS, LineInfo
+from monitoring.line_state import LineStateTracker, StateTrackerFactory
 from sensors.catalog import SensorSpec
+from sensors.lines import TEMPERATURE_KINDS, Line
 from sensors.schema import Reading
 
 _US = 1_000_000
@@ -60,12 +67,10 @@ class _Latest:
 
 @dataclass
 class _LineLive:
-    info: LineInfo
+    info: Line
+    tracker: LineStateTracker
+    specs: dict[str, SensorSpec]
     latest: dict[str, _Latest] = field(default_factory=dict)
-    on: bool = False
-    hot: bool = False
-    flowing: bool = False
-    was_hot: bool = False
     day: str | None = None
     day_start_us: int | None = None
     energy_first_kwh: float | None = None
@@ -88,33 +93,29 @@ class LiveView:
     ----------
     lines
         The lines to show, in this order.
+    state_tracker
+        Makes the state tracker of each line (see :mod:`monitoring.line_state`).
     timezone
         IANA zone of times on screen and of "today".
     stale_after_s
         A clocked sensor is stale when nothing arrived for this long, or for three of
         its intervals if that is longer [s] (wall time).
-    heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
-        Line-state thresholds [°C, kg/h], as in :func:`models.states.line_states`.
     """
 
     def __init__(
         self,
-        lines: Sequence[LineInfo],
+        lines: Sequence[Line],
         *,
+        state_tracker: StateTrackerFactory,
         timezone: str = "Asia/Ho_Chi_Minh",
         stale_after_s: float = 15.0,
-        heating_min_c: float = 60.0,
-        running_min_kg_h: float = 1.0,
-        hysteresis_c: float = 5.0,
-        hysteresis_kg_h: float = 0.5,
     ) -> None:
         self.tz = ZoneInfo(timezone)
         self.stale_after_s = stale_after_s
-        self.heating_min_c = heating_min_c
-        self.running_min_kg_h = running_min_kg_h
-        self.hysteresis_c = hysteresis_c
-        self.hysteresis_kg_h = hysteresis_kg_h
-        self._lines = {info.key: _LineLive(info) for info in lines}
+        self._lines = {
+            info.key: _LineLive(info, state_tracker(info), {s.sensor: s for s in info.sensors})
+            for info in lines
+        }
         self.ignored = 0
 
     # -- input -------------------------------------------------------------------------
@@ -123,7 +124,7 @@ class LiveView:
         """Take readings that arrived at wall time ``received_s`` [s since the epoch]."""
         for r in sorted(readings, key=lambda r: r.ts_us):
             live = self._lines.get((r.site, r.line))
-            spec = live.info.sensor(r.sensor) if live is not None else None
+            spec = live.specs.get(r.sensor) if live is not None else None
             if live is None or spec is None:
                 self.ignored += 1
                 continue
@@ -132,8 +133,13 @@ class LiveView:
                 continue  # an older reading (redelivery) must not replace a newer one
             live.latest[r.sensor] = _Latest(r.value, r.ts_us, received_s, r.household)
             self._today(live, spec, r)
-            if spec.kind == "barrel_temp" or spec.kind == "throughput":
-                self._update_state(live)
+            if spec.kind == "barrel_temp":
+                # The line's temperature is its hottest zone (see models' line states).
+                zones = live.info.zones()
+                hottest = max(live.latest[z.sensor].value for z in zones if z.sensor in live.latest)
+                live.tracker.update(line_temp_c=hottest)
+            elif spec.kind == "throughput" and spec == live.info.of_kind("throughput"):
+                live.tracker.update(throughput_kg_h=r.value)
 
     def set_alarms(self, site: str, line: str, state: dict[str, Any], *, received_s: float) -> None:
         """Take a line's alarm state (the retained ``.../alarms`` payload)."""
@@ -145,30 +151,10 @@ class LiveView:
         live.alarms_received_s = received_s
 
     def state(self, site: str, line: str) -> str:
-        live = self._lines[(site, line)]
-        if live.flowing:
-            return "running"
-        if live.hot or (live.on and live.was_hot):
-            return "idle"
-        return "heating" if live.on else "off"
+        """``off``, ``heating``, ``running`` or ``idle``, as the line's tracker decides."""
+        return self._lines[(site, line)].tracker.state
 
     # -- derived quantities ------------------------------------------------------------
-
-    def _update_state(self, live: _LineLive) -> None:
-        zones = [live.latest[s.sensor].value for s in live.info.zones() if s.sensor in live.latest]
-        if zones:
-            hottest = max(zones)
-            low = live.info.process_window_c[0]
-            live.on = _switch(live.on, hottest, self.heating_min_c, self.hysteresis_c)
-            live.hot = _switch(live.hot, hottest, low, self.hysteresis_c)
-            if not live.on:
-                live.was_hot = False
-            if live.hot:
-                live.was_hot = True
-        spec = live.info.of_kind("throughput")
-        if spec is not None and spec.sensor in live.latest:
-            rate = live.latest[spec.sensor].value
-            live.flowing = _switch(live.flowing, rate, self.running_min_kg_h, self.hysteresis_kg_h)
 
     def _today(self, live: _LineLive, spec: SensorSpec, r: Reading) -> None:
         day = datetime.fromtimestamp(r.ts_us / _US, tz=self.tz).date().isoformat()
@@ -289,7 +275,7 @@ class LiveView:
             + paint(age_role, f"{age_text:>8}")
         )
 
-    def _render_today(self, live: _LineLive, info: LineInfo, paint) -> str:  # type: ignore[no-untyped-def]
+    def _render_today(self, live: _LineLive, info: Line, paint) -> str:  # type: ignore[no-untyped-def]
         if live.day_start_us is None:
             return paint("dim", " today: no data")
         since = datetime.fromtimestamp(live.day_start_us / _US, tz=self.tz)
@@ -305,15 +291,7 @@ class LiveView:
         return ", ".join(parts)
 
 
-def _switch(state: bool, value: float, on_at: float, hysteresis: float) -> bool:
-    if value >= on_at:
-        return True
-    if value < on_at - hysteresis:
-        return False
-    return state
-
-
-def _status(spec: SensorSpec, value: float, info: LineInfo) -> tuple[str, str]:
+def _status(spec: SensorSpec, value: float, info: Line) -> tuple[str, str]:
     """Short status of a value and its colour role."""
     if spec.kind not in TEMPERATURE_KINDS:
         if spec.kind == "throughput":

@@ -17,7 +17,6 @@ count; when it is full the oldest rows go first and are counted in ``evicted``.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.errors import MonitoringError
+from sensors.sqlite_file import open_durable
 
 #: Bytes of a payload kept in quarantine; longer payloads are cut and marked.
 MAX_KEPT_PAYLOAD = 64 * 1024
@@ -90,16 +90,9 @@ class Quarantine:
             raise ValueError("max_rows must be at least 1")
         self.path = Path(path)
         self.max_rows = max_rows
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise MonitoringError(
-                f"cannot open quarantine {self.path}: {exc}; check the path and its permissions"
-            ) from exc
+        self._conn = open_durable(
+            self.path, schema=_SCHEMA, what="quarantine", error=MonitoringError
+        )
         self._lock = threading.Lock()
 
     def add(self, *, topic: str, payload: bytes, reason: str, detail: str) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from monitoring.errors import MonitoringError
 from sensors.schema import Reading
+from sensors.sqlite_file import open_durable
 
 __all__ = ["Spool", "SpoolChunk"]
 
@@ -86,17 +87,15 @@ class Spool:
             raise ValueError("max_bytes must be at least 1")
         self.path = Path(path)
         self.max_bytes = max_bytes
+        # Durable (synchronous=FULL): messages are acknowledged to the broker right after
+        # put() returns.
+        self._conn = open_durable(self.path, schema=_SCHEMA, what="spool", error=MonitoringError)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: messages are acknowledged to the broker right after put() returns.
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
             count, size = self._conn.execute(
                 "SELECT COALESCE(SUM(readings), 0), COALESCE(SUM(LENGTH(data)), 0) FROM spool"
             ).fetchone()
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            self._conn.close()
             raise MonitoringError(
                 f"cannot open spool {self.path}: {exc}; check the path and its permissions"
             ) from exc

@@ -70,7 +70,7 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
     from monitoring.alarms import AlarmEngine, AlarmLog
     from monitoring.stores.sqlite import SQLiteStore
     from pilot.cli import _load
-    from pilot.wiring import alarm_rules, line_infos, make_store
+    from pilot.wiring import alarm_rules, line_infos, line_state_tracker, make_store
     from reports.daily import Channel, LineDay, day_bounds, write_daily_report
 
     config = _load(args)
@@ -109,7 +109,9 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
                     alarm_log.close()
                 source = f"alarm log {config.alarms.path.name}"
             else:
-                engine = AlarmEngine([info], alarm_rules(config))
+                engine = AlarmEngine(
+                    [info], alarm_rules(config), state_tracker=line_state_tracker(config)
+                )
                 events = _replay(engine, store, info.site, info.line, start, end)
                 source = "rules re-run on stored readings, without silence"
             alarms = pd.DataFrame(

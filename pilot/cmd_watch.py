@@ -22,12 +22,12 @@ from typing import TextIO
 
 import paho.mqtt.client as mqtt
 
+from monitoring.collector.decode import Decoder
 from monitoring.live import LiveView
 from pilot.errors import PilotError
 from sensors.errors import SensorsError
 from sensors.mqtt import make_client
-from sensors.schema import decode_payload
-from sensors.topics import RESERVED_SENSOR_IDS, parse_topic
+from sensors.topics import RESERVED_SENSOR_IDS
 
 # Alternate screen and hidden cursor while running; both undone on exit.
 _ENTER = "\x1b[?1049h\x1b[?25l"
@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from pilot.cli import _load
-    from pilot.wiring import line_infos
+    from pilot.wiring import line_infos, line_state_tracker
 
     config = _load(args)
     lines = [
@@ -69,10 +69,18 @@ def cmd_watch(args: argparse.Namespace) -> int:
     ]
     if not lines:
         raise PilotError(f"no configured line matches --site {args.site} --line {args.line}")
-    view = LiveView(lines, timezone=config.timezone, stale_after_s=args.stale_s)
+    view = LiveView(
+        lines,
+        state_tracker=line_state_tracker(config),
+        timezone=config.timezone,
+        stale_after_s=args.stale_s,
+    )
     lock = threading.Lock()
     status = {"text": f"connecting to {config.broker.host}:{config.broker.port}"}
     prefix = config.topic_prefix
+    # The collector's decoder without its catalogue: the view shows what arrives, and
+    # ignores sensors it does not know.
+    decoder = Decoder(prefix=prefix)
 
     def on_connect(client, userdata, flags, reason_code, properties) -> None:  # type: ignore[no-untyped-def]
         if reason_code.is_failure:
@@ -91,20 +99,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def on_message(client, userdata, message: mqtt.MQTTMessage) -> None:  # type: ignore[no-untyped-def]
         now = time.time()
         try:
-            parts = parse_topic(message.topic, prefix=prefix)
+            parts = decoder.topic(message.topic)
             if parts.sensor in RESERVED_SENSOR_IDS:
                 state = json.loads(message.payload)
                 with lock:
                     view.set_alarms(parts.site, parts.line, state, received_s=now)
                 return
-            readings = decode_payload(
-                message.payload, site=parts.site, line=parts.line, sensor=parts.sensor
-            )
         except (SensorsError, ValueError):
             with lock:
                 view.ignored += 1
             return
+        readings, rejected = decoder.decode(
+            message.topic, bytes(message.payload), received_us=int(now * 1e6)
+        )
         with lock:
+            view.ignored += 1 if rejected else 0
             view.add(readings, received_s=now)
 
     settings = config.broker.with_client_id(

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from models.states import StateThresholds, StateTracker
 from monitoring.alarms import AlarmEngine, AlarmLog, AlarmPublisher, AlarmRules, AlarmService
 from monitoring.collector import Collector
-from monitoring.lines import LineInfo
 from monitoring.quarantine import Quarantine
 from monitoring.spool import Spool
 from monitoring.stores.base import Store
@@ -20,6 +20,7 @@ from monitoring.stores.influxdb1 import InfluxDB1Store
 from monitoring.stores.influxdb2 import InfluxDB2Store
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import Config, StoreSettings
+from sensors.lines import Line
 from sensors.mqtt import BrokerSettings
 from sensors.outbox import Outbox
 from sensors.schema import Reading
@@ -146,21 +147,37 @@ def line_params(config: Config, site_id: str, line_id: str) -> LineParams:
     )
 
 
-def line_infos(config: Config) -> list[LineInfo]:
+def line_infos(config: Config) -> list[Line]:
     """Every configured line as the monitoring layer sees it."""
     return [
-        LineInfo(
+        Line(
             site=site.id,
             line=line.id,
             name=line.name,
             process_window_c=line.process_window_c,
             degradation_c=line.degradation_c,
             nominal_throughput_kg_h=line.nominal_throughput_kg_h,
+            heater_kw=line.heater_kw,
             sensors=tuple(line.sensors),
+            households=tuple(h.id for h in site.households),
+            name_vi=line.name_vi,
+            product=line.product,
+            timezone=config.timezone,
         )
         for site in config.sites
         for line in site.lines
     ]
+
+
+def state_thresholds(config: Config) -> StateThresholds:
+    """The line-state thresholds every part classifies with (live view, alarms, reports)."""
+    return StateThresholds(running_min_kg_h=config.alarms.running_min_kg_h)
+
+
+def line_state_tracker(config: Config) -> Callable[[Line], StateTracker]:
+    """Makes the streaming line-state tracker of a line, with :func:`state_thresholds`."""
+    thresholds = state_thresholds(config)
+    return lambda line: StateTracker(line.process_window_c, thresholds)
 
 
 def alarm_rules(config: Config) -> AlarmRules:
@@ -169,7 +186,6 @@ def alarm_rules(config: Config) -> AlarmRules:
     return AlarmRules(
         min_duration_s=a.min_duration_s,
         hysteresis_c=a.hysteresis_c,
-        running_min_kg_h=a.running_min_kg_h,
         throughput_low_fraction=a.throughput_low_fraction,
         silent_intervals=a.silent_intervals,
         stuck_intervals=a.stuck_intervals,
@@ -193,7 +209,12 @@ def make_alarm_service(
     """
     settings = broker or config.broker
     alarm_log = AlarmLog(alarm_path or config.alarms.path)
-    engine = AlarmEngine(line_infos(config), alarm_rules(config), active=alarm_log.active())
+    engine = AlarmEngine(
+        line_infos(config),
+        alarm_rules(config),
+        state_tracker=line_state_tracker(config),
+        active=alarm_log.active(),
+    )
     publisher = AlarmPublisher(
         settings.with_client_id(f"{settings.client_id}-alarms"), config.topic_prefix
     )

@@ -13,12 +13,14 @@ from dataclasses import replace
 import paho.mqtt.client as mqtt
 import pytest
 
+from models.states import StateThresholds, StateTracker
 from monitoring.alarms import AlarmEngine, AlarmLog, AlarmRules
-from monitoring.lines import LineInfo
+from monitoring.live import LiveView
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import ConfigError, load_config, parse_config
 from pilot.wiring import line_infos, make_alarm_service, make_collector
 from sensors.catalog import SensorSpec
+from sensors.lines import Line
 from sensors.schema import Reading, encode_payload
 from sensors.topics import alarm_topic, build_topic
 from tests.configs import example_config
@@ -33,13 +35,14 @@ def _spec(sensor: str, kind: str, **kw) -> SensorSpec:  # type: ignore[no-untype
     return SensorSpec(SITE, LINE, sensor, kind, unit, 0.0, 1000.0, 1.0, **kw)
 
 
-LINE_INFO = LineInfo(
+LINE_INFO = Line(
     SITE,
     LINE,
     "test line",
     (180.0, 230.0),
     300.0,
     60.0,
+    40.0,
     (
         _spec("zone4_temp", "barrel_temp", zone=4, setpoint=200.0),
         _spec("melt_temp", "melt_temp"),
@@ -47,6 +50,17 @@ LINE_INFO = LineInfo(
         _spec("furnace_temp", "furnace_temp"),
     ),
 )
+
+
+def _engine(rules: AlarmRules, **kwargs) -> AlarmEngine:  # type: ignore[no-untyped-def]
+    """An engine on LINE_INFO that decides "running" with the default line-state thresholds."""
+    thresholds = StateThresholds()
+    return AlarmEngine(
+        [LINE_INFO],
+        rules,
+        state_tracker=lambda line: StateTracker(line.process_window_c, thresholds),
+        **kwargs,
+    )
 
 
 def _r(sensor: str, t_s: float, value: float) -> Reading:
@@ -59,7 +73,7 @@ def _events(engine: AlarmEngine, readings: list[Reading]) -> list[tuple[str, str
 
 
 def test_flapping_around_the_threshold_raises_once_and_clears_once():
-    engine = AlarmEngine([LINE_INFO], AlarmRules(min_duration_s=10, hysteresis_c=5))
+    engine = _engine(AlarmRules(min_duration_s=10, hysteresis_c=5))
     # 60 s alternating 299/301 °C: never 10 s above the threshold in a row.
     flap = [_r("melt_temp", t, 301.0 if t % 2 else 299.0) for t in range(60)]
     assert _events(engine, flap) == []
@@ -74,7 +88,7 @@ def test_flapping_around_the_threshold_raises_once_and_clears_once():
 
 
 def test_underheat_and_throughput_drop_only_while_running():
-    engine = AlarmEngine([LINE_INFO], AlarmRules(min_duration_s=5))
+    engine = _engine(AlarmRules(min_duration_s=5))
     stopped = [_r("throughput", t, 0.0) for t in range(20)] + [
         _r("zone4_temp", t, 150.0) for t in range(20)
     ]
@@ -89,8 +103,30 @@ def test_underheat_and_throughput_drop_only_while_running():
     ]
 
 
+@pytest.mark.parametrize(("running_min_kg_h", "running"), [(4.0, False), (1.0, True)])
+def test_live_view_and_alarms_agree_on_the_running_threshold(running_min_kg_h, running):
+    # One set of thresholds for both: 3 kg/h is below a 4 kg/h threshold, above 1 kg/h.
+    thresholds = StateThresholds(running_min_kg_h=running_min_kg_h)
+
+    def tracker(line: Line) -> StateTracker:
+        return StateTracker(line.process_window_c, thresholds)
+
+    view = LiveView([LINE_INFO], state_tracker=tracker)
+    engine = AlarmEngine([LINE_INFO], AlarmRules(min_duration_s=10), state_tracker=tracker)
+    hot_and_slow = [
+        reading
+        for t in range(30)
+        for reading in (_r("zone4_temp", t, 200.0), _r("throughput", t, 3.0))
+    ]
+    view.add(hot_and_slow, received_s=0.0)
+    rules = {event.rule for event in engine.feed(hot_and_slow)}
+    assert view.state(SITE, LINE) == ("running" if running else "idle")
+    # 3 kg/h is far below half the nominal 60 kg/h: an alarm only while the line runs.
+    assert ("throughput_low" in rules) is running
+
+
 def test_stuck_sensor_and_silence_are_judged_in_device_time():
-    engine = AlarmEngine([LINE_INFO], AlarmRules(stuck_intervals=30, silent_intervals=10))
+    engine = _engine(AlarmRules(stuck_intervals=30, silent_intervals=10))
     frozen = [_r("melt_temp", t, 205.3) for t in range(40)]
     assert _events(engine, frozen) == [("raised", "stuck", "melt_temp")]
     assert _events(engine, [_r("melt_temp", 40, 205.9)]) == [("cleared", "stuck", "melt_temp")]
@@ -104,7 +140,7 @@ def test_stuck_sensor_and_silence_are_judged_in_device_time():
 
 def test_furnace_dwelling_in_the_dioxin_window():
     rules = AlarmRules(min_duration_s=10, dioxin_dwell_s=120, dioxin_window_c=(200.0, 450.0))
-    engine = AlarmEngine([LINE_INFO], rules)
+    engine = _engine(rules)
     # A quick pass through the window while firing up is no alarm...
     ramp = [_r("furnace_temp", t, 100.0 + 10 * t) for t in range(60)]
     assert _events(engine, ramp) == []
@@ -117,9 +153,9 @@ def test_furnace_dwelling_in_the_dioxin_window():
 
 def test_restart_continues_from_the_log(tmp_path):
     log = AlarmLog(tmp_path / "alarms.sqlite")
-    engine = AlarmEngine([LINE_INFO], AlarmRules(min_duration_s=0))
+    engine = _engine(AlarmRules(min_duration_s=0))
     log.add_many(engine.feed([_r("melt_temp", 0, 320.0)]))
-    restarted = AlarmEngine([LINE_INFO], AlarmRules(min_duration_s=0), active=log.active())
+    restarted = _engine(AlarmRules(min_duration_s=0), active=log.active())
     assert _events(restarted, [_r("melt_temp", 1, 321.0)]) == []  # not raised twice
     assert _events(restarted, [_r("melt_temp", 2, 250.0)]) == [("cleared", "overheat", "melt_temp")]
     log.close()

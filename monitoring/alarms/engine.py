@@ -6,12 +6,19 @@ or accelerated data. Silence is the one rule that needs a clock besides the read
 (:meth:`AlarmEngine.line_clock_us` extrapolates a line's newest device time with the
 wall clock, which is what the collector uses).
 
+Whether a line runs (``underheat`` and ``throughput_low`` apply only then) is decided
+by the line's :class:`~monitoring.line_state.LineStateTracker`, made by the factory the
+composition root passes, so the alarms and the daily report agree on it; the engine
+feeds it the hottest barrel zone and the throughput. The stand-in below never runs.
+
+>>> from types import SimpleNamespace
 >>> from sensors.catalog import SensorSpec
+>>> from sensors.lines import Line
 >>> from sensors.schema import Reading
->>> from monitoring.lines import LineInfo
 >>> melt = SensorSpec("mk", "line-1", "melt_temp", "melt_temp", "degC", 0.0, 500.0, 1.0)
->>> info = LineInfo("mk", "line-1", "Line 1", (180.0, 230.0), 300.0, 60.0, (melt,))
->>> engine = AlarmEngine([info], AlarmRules(min_duration_s=2))
+>>> info = Line("mk", "line-1", "Line 1", (180.0, 230.0), 300.0, 60.0, 40.0, (melt,))
+>>> stopped = SimpleNamespace(update=lambda **values: None, state="off", running=False)
+>>> engine = AlarmEngine([info], AlarmRules(min_duration_s=2), state_tracker=lambda line: stopped)
 >>> hot = [Reading("mk", "line-1", "melt_temp", s * 1_000_000, 310.0, "degC", s)
 ...        for s in range(4)]
 >>> [(e.event, e.rule, e.value) for e in engine.feed(hot)]
@@ -28,8 +35,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from monitoring.alarms.rules import AlarmEvent, AlarmRules, Latch
-from monitoring.lines import TEMPERATURE_KINDS, LineInfo
+from monitoring.line_state import LineStateTracker, StateTrackerFactory
 from sensors.catalog import SensorSpec
+from sensors.lines import TEMPERATURE_KINDS, Line
 from sensors.schema import Reading
 
 _US = 1_000_000
@@ -49,9 +57,11 @@ class _SensorTrack:
 
 @dataclass
 class _LineTrack:
-    info: LineInfo
+    info: Line
     sensors: dict[str, _SensorTrack]
-    running: bool = False
+    tracker: LineStateTracker
+    # Latest value of each barrel zone [°C]: the hottest is the line's temperature.
+    zones_c: dict[str, float] = field(default_factory=dict)
     newest_ts_us: int | None = None
     newest_wall_s: float = 0.0
 
@@ -65,6 +75,8 @@ class AlarmEngine:
         The lines and their sensors; readings of other sensors are ignored.
     rules
         Thresholds shared by every line; :class:`AlarmRules` defaults when None.
+    state_tracker
+        Makes the state tracker of each line (see :mod:`monitoring.line_state`).
     active
         Alarms active before (raised events from the alarm log), so that a restart
         neither raises them again nor forgets to clear them.
@@ -76,9 +88,10 @@ class AlarmEngine:
 
     def __init__(
         self,
-        lines: Sequence[LineInfo],
+        lines: Sequence[Line],
         rules: AlarmRules | None = None,
         *,
+        state_tracker: StateTrackerFactory,
         active: Iterable[AlarmEvent] = (),
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -86,7 +99,9 @@ class AlarmEngine:
         self._wall = wall_clock
         self._lock = threading.Lock()
         self._lines: dict[tuple[str, str], _LineTrack] = {
-            info.key: _LineTrack(info, {s.sensor: _SensorTrack(s) for s in info.sensors})
+            info.key: _LineTrack(
+                info, {s.sensor: _SensorTrack(s) for s in info.sensors}, state_tracker(info)
+            )
             for info in lines
         }
         self._active: dict[tuple[str, str, str, str], AlarmEvent] = {}
@@ -95,7 +110,8 @@ class AlarmEngine:
 
     # -- public ------------------------------------------------------------------------
 
-    def lines(self) -> list[LineInfo]:
+    def lines(self) -> list[Line]:
+        """The lines evaluated, in configuration order."""
         return [track.info for track in self._lines.values()]
 
     def feed(self, readings: Iterable[Reading]) -> list[AlarmEvent]:
@@ -171,12 +187,12 @@ class AlarmEngine:
         if track.silent is not None:
             events.append(self._clear(track.silent, r.value, r.ts_us, "reporting again"))
             track.silent = None
-        if spec.kind == "throughput":
-            stop_below = rules.running_min_kg_h / 2
-            if r.value >= rules.running_min_kg_h:
-                line.running = True
-            elif r.value < stop_below:
-                line.running = False
+        if spec.kind == "barrel_temp":
+            line.zones_c[r.sensor] = r.value
+            line.tracker.update(line_temp_c=max(line.zones_c.values()))
+        elif spec.kind == "throughput":
+            line.tracker.update(throughput_kg_h=r.value)
+        running = line.tracker.running
         low, high = info.process_window_c
         hyst = rules.hysteresis_c
         if spec.kind in ("barrel_temp", "melt_temp"):
@@ -196,8 +212,8 @@ class AlarmEngine:
                     "underheat",
                     r,
                     low,
-                    enter=line.running and r.value < low,
-                    leave=(not line.running) or r.value >= low + hyst,
+                    enter=running and r.value < low,
+                    leave=(not running) or r.value >= low + hyst,
                     text=f"{r.value:.1f} °C below the process window ({low:g}-{high:g} °C) "
                     "while running",
                 )
@@ -208,8 +224,8 @@ class AlarmEngine:
                 "throughput_low",
                 r,
                 limit,
-                enter=line.running and r.value < limit,
-                leave=(not line.running) or r.value >= limit * 1.1,
+                enter=running and r.value < limit,
+                leave=(not running) or r.value >= limit * 1.1,
                 text=f"{r.value:.1f} kg/h, below {limit:g} kg/h "
                 f"({rules.throughput_low_fraction:.0%} of nominal) while running",
             )

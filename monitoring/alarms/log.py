@@ -26,6 +26,7 @@ from pathlib import Path
 
 from monitoring.alarms.rules import AlarmEvent
 from monitoring.errors import MonitoringError
+from sensors.sqlite_file import open_durable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alarm_events (
@@ -56,16 +57,13 @@ class AlarmLog:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise MonitoringError(
-                f"cannot open the alarm log {self.path}: {exc}; check [alarms] path"
-            ) from exc
+        self._conn = open_durable(
+            self.path,
+            schema=_SCHEMA,
+            what="the alarm log",
+            error=MonitoringError,
+            hint="check [alarms] path",
+        )
         self._lock = threading.Lock()
 
     def add_many(self, events: Iterable[AlarmEvent]) -> None:

@@ -11,9 +11,10 @@ Rules (one latch per rule and sensor):
     it or when the line stops. Feed zones set below the window are not checked: they
     run cooler by design.
 ``throughput_low``
-    While running (throughput at least ``running_min_kg_h``), throughput below
-    ``throughput_low_fraction`` of the nominal; clears 10 % above that threshold or when
-    the line stops (a stop is a state, shown as ``idle``, not an alarm).
+    While running, throughput below ``throughput_low_fraction`` of the nominal; clears
+    10 % above that threshold or when the line stops (a stop is a state, shown as
+    ``idle``, not an alarm). Whether a line runs comes from its line-state tracker
+    (:mod:`monitoring.line_state`), with the configured line-state thresholds.
 ``silent``
     A clocked sensor without a reading for more than ``silent_intervals`` expected
     intervals; clears with its next reading. Only sensors heard since the engine
@@ -23,13 +24,16 @@ Rules (one latch per rule and sensor):
     intervals (real thermocouples always show noise); clears when it changes.
 ``dioxin_window``
     A ``furnace_temp`` dwelling for ``dioxin_dwell_s`` inside the PCDD/F formation
-    window, about 200–450 °C: the Stockholm Convention BAT/BEP Guidelines (2007),
-    Section III.C, place de novo synthesis and precursor formation on fly ash in the
-    cooling zone at about 200–450 °C with a maximum near 300 °C and ask for rapid
-    quenching through it. That statement is marked unverified ([U]) in
-    ``shared/reference/emission-factors.md`` §5, which also lists verified laboratory
-    evidence of maximum formation at 250–400 °C (Duan et al. 2011) and 290–350 °C (CuCl2
-    model fly ash). Clears ``hysteresis_c`` outside the window.
+    window, about 200–450 °C: de novo synthesis and precursor formation on fly ash in
+    the cooling zone at about 200–450 °C, with a maximum near 300 °C, and rapid
+    quenching through that range (Secretariat of the Stockholm Convention, "Guidelines
+    on best available techniques and provisional guidance on best environmental
+    practices relevant to Article 5 and Annex C of the Stockholm Convention", Geneva,
+    2007 edition, Section III.C; https://chm.pops.int/Implementation/BATandBEP/
+    BATBEPGuidelinesArticle5/tabid/187/Default.aspx). Laboratory heating of waste
+    printed circuit boards found maximum PCDD/F formation at 250–400 °C (Duan et al.,
+    Environmental Science & Technology 45, 2011). Clears ``hysteresis_c`` outside the
+    window.
 
 A condition must hold for ``min_duration_s`` of device time before the alarm is raised,
 and its end must hold as long before it is cleared; together with the hysteresis this
@@ -62,14 +66,14 @@ RULE_NAMES: tuple[str, ...] = (
 class AlarmRules:
     """Thresholds shared by every line; the line supplies its own limits.
 
+    Whether a line runs is not decided here: see :mod:`monitoring.line_state`.
+
     Parameters
     ----------
     min_duration_s
         Time a condition (or its end) must hold before raising (or clearing) [s].
     hysteresis_c
         Clearing margin of temperature alarms [°C].
-    running_min_kg_h
-        Throughput from which the line counts as running [kg/h]; it stops below half.
     throughput_low_fraction
         Throughput drop threshold as a share of the nominal throughput [-].
     silent_intervals
@@ -84,7 +88,6 @@ class AlarmRules:
 
     min_duration_s: float = 30.0
     hysteresis_c: float = 5.0
-    running_min_kg_h: float = 1.0
     throughput_low_fraction: float = 0.5
     silent_intervals: float = 30.0
     stuck_intervals: int = 120

@@ -85,15 +85,6 @@ class Store(ABC):
         self.close()
 
 
-def empty_frame(downsampled: bool = False) -> pd.DataFrame:
-    """An empty result with the right columns and dtypes."""
-    columns = DOWNSAMPLED_COLUMNS if downsampled else READ_COLUMNS
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.as_unit("us")
-    frame["value"] = frame["value"].astype("float64")
-    return frame
-
-
 def check_range(start: datetime, end: datetime) -> tuple[int, int]:
     """(start, end) in µs since the epoch; raises ValueError for naive or reversed times."""
     from sensors.schema import us_from_datetime

@@ -1,14 +1,8 @@
 """InfluxDB store over the v1 HTTP API: line protocol to ``/write``, InfluxQL on ``/query``.
 
 Works with InfluxDB 1.x OSS and Enterprise (and servers that speak the v1 API). Each
-reading is one point::
-
-    readings,line=line-1,sensor=zone1_temp,site=minh-khai,unit=degC value=231.5,seq=17i 1559...
-
-with the timestamp in microseconds (``precision=u``) taken from :attr:`Reading.ts_us`.
-InfluxDB keys a point by measurement, tag set and time, so writing a reading again
-overwrites it with itself: writes are idempotent as long as a sensor keeps its unit
-(``unit`` is a tag, so a reading stored under another unit would be a second point).
+reading is one point of :func:`~monitoring.stores.line_protocol.line_protocol`, written
+with ``precision=u``; writing a reading again overwrites it with itself.
 
 The client is :mod:`urllib3` without retries: the collector decides when to retry, from
 the :class:`~monitoring.errors.StoreUnavailable` / :class:`~monitoring.errors.StoreError`
@@ -18,8 +12,7 @@ split.
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NoReturn
 from urllib.parse import urlencode
@@ -29,133 +22,16 @@ import urllib3
 from urllib3.util import make_headers, parse_url
 
 from monitoring.errors import StoreError, StoreUnavailable
-from monitoring.stores.base import (
-    DOWNSAMPLED_COLUMNS,
-    READ_COLUMNS,
-    Store,
-    check_range,
-    empty_frame,
-)
+from monitoring.stores.base import READ_COLUMNS, Store, check_range
+from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
+from monitoring.stores.line_protocol import check_measurement, chunks, line_protocol
 from sensors.schema import Reading
 
-#: Most lines sent in one HTTP request; InfluxData's recommended batch size.
-MAX_LINES_PER_REQUEST = 5000
+__all__ = ["InfluxDB1Store", "line_protocol", "quote_identifier", "quote_string"]
+
 # Rows per chunk of a chunked /query answer; chunking keeps large reads from being
 # truncated by the server's max-row-limit.
 _QUERY_CHUNK_ROWS = 10_000
-# InfluxDB stores int64 nanoseconds; these are the limits in microseconds.
-_MIN_TS_US = -9_223_372_036_854_775 + 1
-_MAX_TS_US = 9_223_372_036_854_775 - 1
-_MAX_SEQ = 2**63 - 1
-
-# Escaped tag sets by (household, line, sensor, site, unit); see _tag_text.
-_TAG_CACHE: dict[tuple[object, ...], str] = {}
-_TAG_CACHE_MAX = 10_000
-
-_TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
-_MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ "})
-
-
-def _unrepresentable(text: str) -> str | None:
-    """Why ``text`` cannot be a tag value or measurement name, or ``None`` if it can.
-
-    Line protocol has no escape for newlines, and InfluxDB versions disagree on whether
-    ``\\\\`` means one backslash or two, so a backslash could not be read back reliably.
-    """
-    if not text:
-        return "it is empty"
-    if "\\" in text:
-        return "it contains a backslash"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
-        return "it contains a control character (newline, tab, ...)"
-    return None
-
-
-def line_protocol(readings: Sequence[Reading], *, measurement: str) -> list[str]:
-    """Readings as line-protocol lines with microsecond timestamps.
-
-    Tags are ``household`` (only when not ``None``), ``line``, ``sensor``, ``site`` and
-    ``unit``, in key order as InfluxDB prefers; fields are ``value`` (float) and ``seq``
-    (integer).
-
-    Raises
-    ------
-    StoreError
-        If a reading cannot be represented (empty or backslash-containing tag value,
-        non-finite value, time outside InfluxDB's range); nothing should be sent then.
-
-    >>> r = Reading("minh-khai", "line-1", "t", 1_559_523_600_250_000, 231.0, "degC", 17, "h 1")
-    >>> print(line_protocol([r], measurement="readings")[0])  # doctest: +NORMALIZE_WHITESPACE
-    readings,household=h\\ 1,line=line-1,sensor=t,site=minh-khai,unit=degC
-    value=231.0,seq=17i 1559523600250000
-    """
-    head = measurement.translate(_MEASUREMENT_ESCAPES)
-    lines = []
-    append = lines.append
-    tag_cache = _TAG_CACHE
-    isfinite = math.isfinite
-    for r in readings:
-        try:
-            tag_text = tag_cache.get((r.household, r.line, r.sensor, r.site, r.unit))
-        except TypeError:  # an unhashable field: _tag_text explains what is wrong
-            tag_text = None
-        if tag_text is None:
-            tag_text = _tag_text(r)
-        value = float(r.value)
-        if not isfinite(value):
-            raise StoreError(
-                f"reading {r.key}: value {r.value!r} is not finite; InfluxDB cannot store it",
-                store="influxdb",
-            )
-        seq = r.seq
-        if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= _MAX_SEQ:
-            raise StoreError(
-                f"reading {r.key}: seq {seq!r} is not an integer in 0..2**63-1",
-                store="influxdb",
-            )
-        ts_us = r.ts_us
-        if not isinstance(ts_us, int) or not _MIN_TS_US <= ts_us <= _MAX_TS_US:
-            raise StoreError(
-                f"reading {r.key}: time {ts_us} µs is outside InfluxDB's range "
-                "(years 1677-2262); check the device clock",
-                store="influxdb",
-            )
-        # repr() gives the shortest text that reads back as the same double.
-        append(f"{head},{tag_text} value={value!r},seq={seq}i {ts_us}")
-    return lines
-
-
-def _tag_text(r: Reading) -> str:
-    """The escaped tag set of ``r`` (``household=..,line=..,sensor=..,site=..,unit=..``).
-
-    Checked and escaped once per distinct tag set, then cached: a collector sees a few
-    dozen sensors, so this takes the per-character checks out of the per-reading path
-    (it was the largest cost of encoding). Sets that cannot be represented raise and
-    are never cached.
-
-    Raises
-    ------
-    StoreError
-        If a tag value cannot be represented in line protocol.
-    """
-    tags = [("line", r.line), ("sensor", r.sensor), ("site", r.site), ("unit", r.unit)]
-    if r.household is not None:
-        tags.insert(0, ("household", r.household))
-    for key, text in tags:
-        why = _unrepresentable(text) if isinstance(text, str) else "it is not a string"
-        if why is not None:
-            raise StoreError(
-                f"reading {r.key}: {key} {text!r} cannot be stored in InfluxDB because {why}; "
-                "fix it at the source (sensor catalogue or device)",
-                store="influxdb",
-            )
-    text = ",".join(f"{k}={v.translate(_TAG_ESCAPES)}" for k, v in tags)
-    if len(_TAG_CACHE) >= _TAG_CACHE_MAX:
-        _TAG_CACHE.clear()  # bounded: many households over years must not grow it forever
-    # Only all-string keys get here, and a string never equals a non-string, so a key
-    # of other types can never hit a cached entry.
-    _TAG_CACHE[(r.household, r.line, r.sensor, r.site, r.unit)] = text
-    return text
 
 
 def quote_identifier(name: str) -> str:
@@ -179,11 +55,6 @@ def quote_string(text: str) -> str:
 def _escape_influxql(text: str) -> str:
     # The InfluxQL scanner knows \\, \', \" and \n; a raw newline ends a string with an error.
     return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class InfluxDB1Store(Store):
@@ -240,9 +111,7 @@ class InfluxDB1Store(Store):
             raise ValueError("database must be a non-empty name")
         if retention_policy == "":
             raise ValueError("retention_policy must be a name, or None for the default policy")
-        why = _unrepresentable(measurement)
-        if why is not None:
-            raise ValueError(f"measurement {measurement!r} is unusable because {why}")
+        check_measurement(measurement)
         if not timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
         if password is not None and not username:
@@ -285,7 +154,7 @@ class InfluxDB1Store(Store):
         if self.retention_policy is not None:
             params["rp"] = self.retention_policy
         query = urlencode(params)
-        for chunk in _chunks(lines, MAX_LINES_PER_REQUEST):
+        for chunk in chunks(lines):
             body = ("\n".join(chunk) + "\n").encode("utf-8")
             response = self._request(
                 "POST",
@@ -327,42 +196,21 @@ class InfluxDB1Store(Store):
                 f"FROM {self._source()} WHERE {where} "
                 f'GROUP BY time({step_us}u), "sensor" fill(none)'
             )
-            rows = [
-                (tags.get("sensor"), row[0], row[1], row[2])
+            return downsampled_frame(
+                (row[0], site, line, tags.get("sensor"), row[1], row[2])
                 for tags, columns, values in series
                 for row in values
-            ]
-            if not rows:
-                return empty_frame(True)
-            frame = pd.DataFrame(rows, columns=["sensor", "ts_us", "value", "count"])
-            frame.insert(0, "time", _utc_us(frame.pop("ts_us")))
-            frame["site"] = site
-            frame["line"] = line
-            frame = _typed(
-                frame, ("site", "line", "sensor"), {"value": "float64", "count": "int64"}
             )
-            frame = frame.sort_values(["sensor", "time"], kind="stable")
-            return frame[DOWNSAMPLED_COLUMNS].reset_index(drop=True)
 
-        wanted = ["time", "value", "seq", "site", "line", "sensor", "household", "unit"]
+        # "time" first: the answer's times [µs] come in that column.
+        wanted = ["time", *READ_COLUMNS[1:]]
         fields = ", ".join(quote_identifier(c) for c in wanted[1:])
         series = self._select(f"SELECT {fields} FROM {self._source()} WHERE {where}")
         rows = []
         for _tags, columns, values in series:
             positions = [columns.index(c) if c in columns else None for c in wanted]
             rows.extend([row[p] if p is not None else None for p in positions] for row in values)
-        if not rows:
-            return empty_frame(False)
-        frame = pd.DataFrame(rows, columns=["ts_us", *wanted[1:]])
-        frame.insert(0, "time", _utc_us(frame.pop("ts_us")))
-        frame = _typed(
-            frame,
-            ("site", "line", "sensor", "household", "unit"),
-            {"value": "float64", "seq": "int64"},
-        )
-        # Same order as SQLiteStore: a reading without household ('' there) sorts first.
-        frame = frame.sort_values(["sensor", "time", "household"], na_position="first")
-        return frame[READ_COLUMNS].reset_index(drop=True)
+        return reading_frame(rows)
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         conditions = []
@@ -527,20 +375,3 @@ class InfluxDB1Store(Store):
         retryable = retryable and "not found" not in lowered
         error = StoreUnavailable if retryable else StoreError
         raise error(f"{where}; {hint}", store=self.name, status=status)
-
-
-def _utc_us(ts_us: pd.Series) -> pd.Series:
-    """Aware UTC times of microsecond resolution (pandas 2 would default to ns) from µs."""
-    return pd.to_datetime(ts_us, unit="us", utc=True).dt.as_unit("us")
-
-
-def _typed(
-    frame: pd.DataFrame, text_columns: Sequence[str], numeric: dict[str, str]
-) -> pd.DataFrame:
-    """Give ``frame`` the dtypes :class:`~monitoring.stores.sqlite.SQLiteStore` returns."""
-    for column in text_columns:
-        # 'str' keeps missing values missing (NaN), as SQLiteStore's household column does.
-        frame[column] = frame[column].astype("str")
-    for column, dtype in numeric.items():
-        frame[column] = frame[column].astype(dtype)
-    return frame

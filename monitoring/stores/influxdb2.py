@@ -2,7 +2,7 @@
 ``/api/v2`` compatibility endpoints), through :mod:`influxdb_client`.
 
 Points have the same schema as :class:`~monitoring.stores.influxdb1.InfluxDB1Store`
-writes (see :func:`~monitoring.stores.influxdb1.line_protocol`), with microsecond
+writes (see :func:`~monitoring.stores.line_protocol.line_protocol`), with microsecond
 timestamps, so both stores read each other's data.
 
 Writes use the client's synchronous write API with its retries switched off. The
@@ -31,14 +31,9 @@ from influxdb_client.rest import ApiException
 from influxdb_client.service.ping_service import PingService
 
 from monitoring.errors import StoreError, StoreUnavailable
-from monitoring.stores.base import (
-    DOWNSAMPLED_COLUMNS,
-    READ_COLUMNS,
-    Store,
-    check_range,
-    empty_frame,
-)
-from monitoring.stores.influxdb1 import MAX_LINES_PER_REQUEST, _typed, _utc_us, line_protocol
+from monitoring.stores.base import Store, check_range
+from monitoring.stores.frames import READ_ROW, downsampled_frame, empty_frame, reading_frame
+from monitoring.stores.line_protocol import check_measurement, chunks, line_protocol
 from sensors.schema import Reading
 
 _T = TypeVar("_T")
@@ -111,7 +106,7 @@ class InfluxDB2Store(Store):
         if not timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
         # Fail at construction, not at the first write, for an unusable measurement name.
-        line_protocol([], measurement=measurement)
+        check_measurement(measurement)
         self.url = url.rstrip("/")
         self.org = org
         self.bucket = bucket
@@ -138,14 +133,15 @@ class InfluxDB2Store(Store):
     # -- Store interface -------------------------------------------------------------
 
     def write(self, readings: Sequence[Reading]) -> None:
-        """Write ``readings``, one HTTP request per :data:`MAX_LINES_PER_REQUEST` lines.
+        """Write ``readings``, one HTTP request per
+        :data:`~monitoring.stores.line_protocol.MAX_LINES_PER_REQUEST` lines.
 
         Returns after the server acknowledged every request. When a later request
         fails, earlier ones are stored; writing the whole batch again is harmless.
         """
         lines = line_protocol(readings, measurement=self.measurement)
-        for i in range(0, len(lines), MAX_LINES_PER_REQUEST):
-            body = "\n".join(lines[i : i + MAX_LINES_PER_REQUEST])
+        for chunk in chunks(lines):
+            body = "\n".join(chunk)
             self._call(
                 "write",
                 lambda body=body: self._write_api.write(
@@ -191,31 +187,9 @@ class InfluxDB2Store(Store):
                 '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
                 + to_us
             )
-            records = self._records(query)
-            rows = [
-                (
-                    rec.get("ts_us"),
-                    rec.get("site"),
-                    rec.get("line"),
-                    rec.get("sensor"),
-                    rec.get("household"),
-                    rec.get("value"),
-                    rec.get("unit"),
-                    rec.get("seq"),
-                )
-                for rec in records
-            ]
-            if not rows:
-                return empty_frame(False)
-            frame = pd.DataFrame(rows, columns=["ts_us", *READ_COLUMNS[1:]])
-            frame.insert(0, "time", _utc_us(frame.pop("ts_us")))
-            frame = _typed(
-                frame,
-                ("site", "line", "sensor", "household", "unit"),
-                {"value": "float64", "seq": "int64"},
+            return reading_frame(
+                tuple(rec.get(field) for field in READ_ROW) for rec in self._records(query)
             )
-            frame = frame.sort_values(["sensor", "time", "household"], na_position="first")
-            return frame[READ_COLUMNS].reset_index(drop=True)
 
         step_us = max(1, round(every_s * 1e6))
         window = f'every: {step_us}us, createEmpty: false, timeSrc: "_start"'
@@ -237,16 +211,9 @@ class InfluxDB2Store(Store):
                 counts[key] = int(rec["_value"])
             else:
                 means[key] = float(rec["_value"])
-        rows_ds = [(s, t, means[(s, t)], counts.get((s, t), 0)) for s, t in means]
-        if not rows_ds:
-            return empty_frame(True)
-        frame = pd.DataFrame(rows_ds, columns=["sensor", "ts_us", "value", "count"])
-        frame.insert(0, "time", _utc_us(frame.pop("ts_us")))
-        frame["site"] = site
-        frame["line"] = line
-        frame = _typed(frame, ("site", "line", "sensor"), {"value": "float64", "count": "int64"})
-        frame = frame.sort_values(["sensor", "time"], kind="stable")
-        return frame[DOWNSAMPLED_COLUMNS].reset_index(drop=True)
+        return downsampled_frame(
+            (t, site, line, s, mean, counts.get((s, t), 0)) for (s, t), mean in means.items()
+        )
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         conditions = [f"r._measurement == {flux_string(self.measurement)}", 'r._field == "value"']

@@ -25,14 +25,10 @@ from pathlib import Path
 import pandas as pd
 
 from monitoring.errors import StoreError, StoreUnavailable
-from monitoring.stores.base import (
-    DOWNSAMPLED_COLUMNS,
-    READ_COLUMNS,
-    Store,
-    check_range,
-    empty_frame,
-)
+from monitoring.stores.base import Store, check_range
+from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
 from sensors.schema import Reading
+from sensors.sqlite_file import open_durable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -63,16 +59,12 @@ class SQLiteStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailable(
-                f"cannot open SQLite store {self.path}: {exc}; check the path and its permissions",
-                store=self.name,
-            ) from exc
+            self._conn = open_durable(
+                self.path, schema=_SCHEMA, what="SQLite store", error=StoreUnavailable
+            )
+        except StoreUnavailable as exc:
+            exc.store = self.name  # the opener knows only the message
+            raise
         self._lock = threading.Lock()
 
     def write(self, readings: Sequence[Reading]) -> None:
@@ -120,22 +112,16 @@ class SQLiteStore(Store):
                 f"AVG(value) AS value, COUNT(*) AS count FROM readings WHERE {where} "
                 f"GROUP BY sensor, ts_us / {step} ORDER BY sensor, ts_us"
             )
-            columns = DOWNSAMPLED_COLUMNS
+            framing = downsampled_frame
         else:
             sql = (
                 "SELECT ts_us, site, line, sensor, household, value, unit, seq FROM readings "
                 f"WHERE {where} ORDER BY sensor, ts_us, household"
             )
-            columns = READ_COLUMNS
+            framing = reading_frame
         with self._lock:
             frame = pd.read_sql_query(sql, self._conn, params=params)
-        if frame.empty:
-            return empty_frame(every_s is not None)
-        times = pd.to_datetime(frame.pop("ts_us"), unit="us", utc=True).dt.as_unit("us")
-        frame.insert(0, "time", times)
-        if "household" in frame:
-            frame["household"] = frame["household"].replace("", None)
-        return frame[columns].reset_index(drop=True)
+        return framing(frame, ordered=True)
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM readings WHERE 1=1", []

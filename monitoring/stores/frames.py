@@ -1,0 +1,96 @@
+"""The frame every store's :meth:`~monitoring.stores.base.Store.read` returns.
+
+Each store fetches rows its own way (SQL, InfluxQL, Flux); these functions turn the rows
+into one shape, so that code reading a store never depends on which store it is:
+:data:`~monitoring.stores.base.READ_COLUMNS` (or
+:data:`~monitoring.stores.base.DOWNSAMPLED_COLUMNS`) in that order, ``time`` as
+``datetime64[us, UTC]``, text columns as ``str`` with a missing household as NaN,
+``value`` as float64, ``seq`` and ``count`` as int64, sorted by sensor, then time (then
+household, a reading without one first).
+
+>>> frame = reading_frame([(1_559_523_600_250_000, "mk", "line-1", "t", "", 231.5, "degC", 7)])
+>>> frame.loc[0, "time"], frame.loc[0, "household"], frame["seq"].dtype
+(Timestamp('2019-06-03 01:00:00.250000+0000', tz='UTC'), nan, dtype('int64'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from monitoring.stores.base import DOWNSAMPLED_COLUMNS, READ_COLUMNS
+
+__all__ = [
+    "DOWNSAMPLED_ROW",
+    "READ_ROW",
+    "downsampled_frame",
+    "empty_frame",
+    "reading_frame",
+    "utc_us",
+]
+
+#: Fields of one row given to :func:`reading_frame`: the columns, with device time [µs].
+READ_ROW: tuple[str, ...] = ("ts_us", *READ_COLUMNS[1:])
+#: Fields of one row given to :func:`downsampled_frame`: window start [µs], mean, count.
+DOWNSAMPLED_ROW: tuple[str, ...] = ("ts_us", *DOWNSAMPLED_COLUMNS[1:])
+
+Rows = Iterable[Sequence[object]] | pd.DataFrame
+
+
+def empty_frame(downsampled: bool = False) -> pd.DataFrame:
+    """An empty result with the right columns and dtypes."""
+    columns = DOWNSAMPLED_COLUMNS if downsampled else READ_COLUMNS
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.as_unit("us")
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def utc_us(ts_us: pd.Series) -> pd.Series:
+    """Aware UTC times of microsecond resolution (pandas would default to ns) from µs."""
+    return pd.to_datetime(ts_us, unit="us", utc=True).dt.as_unit("us")
+
+
+def reading_frame(rows: Rows, *, ordered: bool = False) -> pd.DataFrame:
+    """Readings as the store frame, from rows (or a frame) of :data:`READ_ROW`.
+
+    ``ordered``: the rows already come sorted by sensor, time and household (an SQL
+    ``ORDER BY``), so sorting again is skipped. An empty household means none.
+    """
+    frame = _frame(rows, READ_ROW)
+    if frame.empty:
+        return empty_frame(False)
+    for column in ("site", "line", "sensor", "household", "unit"):
+        # 'str' keeps missing values missing (NaN).
+        frame[column] = frame[column].astype("str")
+    frame["household"] = frame["household"].replace("", None)
+    frame["value"] = frame["value"].astype("float64")
+    frame["seq"] = frame["seq"].astype("int64")
+    if not ordered:
+        frame = frame.sort_values(["sensor", "time", "household"], na_position="first")
+    return frame[READ_COLUMNS].reset_index(drop=True)
+
+
+def downsampled_frame(rows: Rows, *, ordered: bool = False) -> pd.DataFrame:
+    """Window means as the store frame, from rows (or a frame) of :data:`DOWNSAMPLED_ROW`.
+
+    ``ordered``: the rows already come sorted by sensor and window start.
+    """
+    frame = _frame(rows, DOWNSAMPLED_ROW)
+    if frame.empty:
+        return empty_frame(True)
+    for column in ("site", "line", "sensor"):
+        frame[column] = frame[column].astype("str")
+    frame["value"] = frame["value"].astype("float64")
+    frame["count"] = frame["count"].astype("int64")
+    if not ordered:
+        frame = frame.sort_values(["sensor", "time"], kind="stable")
+    return frame[DOWNSAMPLED_COLUMNS].reset_index(drop=True)
+
+
+def _frame(rows: Rows, fields: Sequence[str]) -> pd.DataFrame:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=fields)
+    if not frame.empty:
+        frame.insert(0, "time", utc_us(frame.pop("ts_us")))
+    return frame
