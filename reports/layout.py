@@ -203,14 +203,25 @@ class Document:
         self.pages.append(page)
         return page
 
-    def new_page(self, title: str, subtitle: str = "") -> Page:
-        """A new page with the header drawn: bold ``title``, quiet ``subtitle`` under it and
-        :attr:`about` at the top right."""
+    def new_page(self, title: str, subtitle: str = "", *, aside: str = "") -> Page:
+        """A new page with the header drawn: bold ``title``, quiet ``subtitle`` under it,
+        ``aside`` (what this page is about, e.g. its date) at the top right and
+        :attr:`about` at the right under it."""
         page = self.blank_page()
         fig, m = page.figure, self.margins
         fig.text(m.left, 0.955, title, fontsize=14, weight="bold")
+        if aside:
+            fig.text(m.right, 0.955, aside, fontsize=11, ha="right")
         if self.about:
-            fig.text(m.right, 0.955, self.about, fontsize=7, ha="right", va="bottom", color="0.3")
+            fig.text(
+                m.right,
+                0.945 if aside else 0.955,
+                self.about,
+                fontsize=7,
+                ha="right",
+                va="top" if aside else "bottom",
+                color="0.3",
+            )
         if subtitle:
             fig.text(m.left, 0.925, subtitle, fontsize=8, color="0.25", va="top")
         return page
