@@ -12,12 +12,12 @@ import math
 import numpy as np
 import pandas as pd
 
+from emission_factors.library import VERIFICATION_STATUSES
 from models.releases import PERIOD_KINDS
 from reports.evaluation.data import UNVERIFIED_FLAG
 from reports.i18n import fmt, interval
 
 __all__ = [
-    "VERIFICATION_ORDER",
     "assumption_rows",
     "completeness_rows",
     "factor_rows",
@@ -26,10 +26,6 @@ __all__ = [
     "release_rows",
     "weakest",
 ]
-
-#: Verification statuses of a factor, strongest first.
-VERIFICATION_ORDER: tuple[str, ...] = ("verified", "secondary", "unverified")
-
 
 def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
     """``factors`` with a ``flag`` column: :data:`UNVERIFIED_FLAG` where the value was not
@@ -40,8 +36,9 @@ def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
 
 
 def weakest(statuses: pd.Series) -> str:
-    """The weakest verification status among ``statuses`` ("" when none is known)."""
-    present = [s for s in VERIFICATION_ORDER if s in set(statuses.astype(str))]
+    """The weakest verification status among ``statuses`` ("" when none is known), in the
+    order of :data:`emission_factors.library.VERIFICATION_STATUSES` (strongest first)."""
+    present = [s for s in VERIFICATION_STATUSES if s in set(statuses.astype(str))]
     return present[-1] if present else ""
 
 
