@@ -27,6 +27,7 @@ __all__ = [
     "weakest",
 ]
 
+
 def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
     """``factors`` with a ``flag`` column: :data:`UNVERIFIED_FLAG` where the value was not
     checked in the primary document, else ""."""
