@@ -1,6 +1,11 @@
-"""Messages of the household summary, in Vietnamese (the default) and English.
+"""The vocabulary of the report pages: messages in Vietnamese (the default) and English,
+and the way each report writes a number.
 
-Households read the page, so the Vietnamese is plain: ``Hộ``, ``Tháng``, ``nhựa phế
+The household summary speaks both languages (:data:`MESSAGES`); the evaluator and the
+daily line reports are written for engineers in English and print numbers with
+:func:`fmt` (three significant figures), so an evaluator can recompute them.
+
+Households read their page, so the Vietnamese is plain: ``Hộ``, ``Tháng``, ``nhựa phế
 thải``, ``đốt lộ thiên``. Every string is stored in Unicode NFC (precomposed letters
 such as ``ộ``), which the PDF font draws as one glyph and text extraction gives back
 unchanged. Numbers follow each language's convention: Vietnamese writes a decimal comma
@@ -12,6 +17,8 @@ and a dot between thousands.
 'October 2020'
 >>> number(1234.5, "vi", 1), number(1234.5, "en", 1)
 ('1.234,5', '1,234.5')
+>>> fmt(1234.5), fmt(0.012345), fmt(float("nan")), interval(2.0, 1.0, 3.5)
+('1.23e+03', '0.0123', '–', '2 [1, 3.5]')
 """
 
 from __future__ import annotations
@@ -21,7 +28,16 @@ import math
 import re
 import unicodedata
 
-__all__ = ["LANGUAGES", "MESSAGES", "message", "number", "percent", "significant"]
+__all__ = [
+    "LANGUAGES",
+    "MESSAGES",
+    "fmt",
+    "interval",
+    "message",
+    "number",
+    "percent",
+    "significant",
+]
 
 #: Languages of the catalogue; the first is the default.
 LANGUAGES: tuple[str, ...] = ("vi", "en")
@@ -233,3 +249,16 @@ def significant(value: float, lang: str, figures: int = 2) -> str:
         return number(value, lang, 0)
     digits = max(0, figures - 1 - math.floor(math.log10(abs(value))))
     return number(value, lang, digits)
+
+
+def fmt(value: float | None) -> str:
+    """A number as the evaluator report prints it: three significant figures, ``–`` for
+    NaN or None."""
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    return f"{float(value):.3g}"
+
+
+def interval(mean: float, low: float, high: float) -> str:
+    """``mean [low, high]`` with :func:`fmt`."""
+    return f"{fmt(mean)} [{fmt(low)}, {fmt(high)}]"

@@ -81,3 +81,52 @@ def test_report_daily_needs_the_demo_store(tmp_path, capsys):
     )
     assert code == 3
     assert "readings.sqlite" in capsys.readouterr().err
+
+
+def test_daily_states_follow_the_configured_running_threshold():
+    """The page's line states come from the LineDay's thresholds: a line that pushes
+    3 kg/h runs at the default threshold (1 kg/h) and idles when 5 kg/h are needed."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from models.states import StateThresholds
+    from reports.daily.data import Channel, LineDay, day_states, minute_series, summary_lines
+
+    index = pd.date_range("2019-06-02T17:00Z", periods=120, freq="1min")
+    minutes = pd.concat(
+        [
+            pd.DataFrame({"time": index, "sensor": "zone1_temp", "value": 200.0, "count": 1}),
+            pd.DataFrame({"time": index, "sensor": "throughput", "value": 3.0, "count": 1}),
+        ]
+    )
+    page = LineDay(
+        site_name="Minh Khai",
+        line_name="Pilot line 1",
+        line_name_vi="Dây chuyền 1",
+        site_id="minh-khai",
+        line_id="line-1",
+        product="pellets",
+        process_window_c=(180.0, 230.0),
+        degradation_c=300.0,
+        nominal_throughput_kg_h=60.0,
+        channels=(
+            Channel("zone1_temp", "barrel_temp", zone=1),
+            Channel("throughput", "throughput"),
+        ),
+        minutes=minutes,
+        alarms=pd.DataFrame(),
+        alarm_source="none",
+    )
+    hours = {}
+    for running_min_kg_h in (1.0, 5.0):
+        line = replace(page, state_thresholds=StateThresholds(running_min_kg_h=running_min_kg_h))
+        temps = {c.sensor: minute_series(line, c.sensor, index) for c in line.channels}
+        states = day_states(line, temps, temps["throughput"], index)
+        assert states.notna().all()
+        hours[running_min_kg_h] = summary_lines(line, states, temps["throughput"], temps)[1]
+        assert set(states) == ({"running"} if running_min_kg_h == 1.0 else {"idle"})
+    assert "running 2.0" in hours[1.0]
+    assert "idle 0.0" in hours[1.0]
+    assert "running 0.0" in hours[5.0]
+    assert "idle 2.0" in hours[5.0]

@@ -262,3 +262,39 @@ def test_period_without_data_exits_nonzero_with_message(
     assert f"no readings of {SITE}/{LINE} for the post period" in captured.err
     assert captured.out == ""
     assert not out.exists()
+
+
+def test_a_table_longer_than_its_page_continues_on_the_next(tmp_path: Path) -> None:
+    """No row is cut: the shared table engine breaks pages under a repeated header."""
+    from reports.evaluation.pages import MARGINS
+    from reports.layout import A4_LANDSCAPE, Document, fonts
+    from reports.tables import Column, Table
+
+    doc = Document(A4_LANDSCAPE, MARGINS, footer=lambda n, total: [f"footer {n}"])
+    rows = [
+        [f"row-{i:03d}", "a cell long enough to wrap onto a second line " * 2] for i in range(90)
+    ]
+    table = Table([Column("id", 0.2, 12), Column("text", 0.8, 60)], rows, fontsize=8)
+    with fonts():
+        page = doc.new_page("Long table")
+        last, bottom = table.draw(
+            page, 0.86, more=lambda: (doc.new_page("Long table (continued)"), 0.86)
+        )
+        doc.save(tmp_path / "long.pdf", title="t", subject="s")
+    assert len(doc.pages) > 1
+    assert last is doc.pages[-1]
+    assert MARGINS.bottom <= bottom < 0.86
+    text = subprocess.run(
+        [require_binary("pdftotext"), "-layout", str(tmp_path / "long.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) == len(doc.pages)
+    assert all(f"row-{i:03d}" in text for i in range(90))
+    for number, page_text in enumerate(pages, start=1):
+        assert "id" in page_text.split()
+        assert f"footer {number}" in page_text
+        assert f"page {number} of {len(pages)}" in page_text
+    assert "Long table (continued)" in pages[-1]

@@ -1,0 +1,254 @@
+"""The text and table pages of the evaluator report, on the shared frame
+(:mod:`reports.layout`, :mod:`reports.tables`).
+
+1. method (release equation, Monte Carlo and comparison settings) and data completeness
+   per line, period and sensor;
+2. indicators compared by :func:`models.comparison.compare_indicators`, rows that are
+   not conclusive in red;
+3. releases by pollutant and vector with 95 % Monte Carlo intervals;
+4. the factors behind them with provenance, factors not verified flagged;
+5. assumptions (mass-balance shares, factor spread, GWP set, grid factor).
+
+A table longer than its page continues on the next, under the same title.
+"""
+
+from __future__ import annotations
+
+import math
+
+from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
+from reports.evaluation.rows import (
+    assumption_rows,
+    completeness_rows,
+    factor_rows,
+    factor_table,
+    indicator_rows,
+    release_rows,
+)
+from reports.layout import A4_LANDSCAPE, GREY, PALE, PALE_RED, RED, Document, Margins
+from reports.tables import Column, NextPage, Table
+
+__all__ = [
+    "TEXT_PAGES",
+    "assumption_page",
+    "document",
+    "factor_page",
+    "indicator_page",
+    "method_page",
+    "release_page",
+]
+
+#: Margins of every page: the content starts under the subtitle [page fraction].
+MARGINS = Margins(left=0.05, right=0.97, top=0.895, bottom=0.08)
+_TABLE_TOP = 0.86  # top of a table under a one-line subtitle [page fraction]
+
+
+def document(data: EvaluationData) -> Document:
+    """The report's pages, each headed with the deployment and scope (footers come when
+    the report is written)."""
+    return Document(A4_LANDSCAPE, MARGINS, about=f"{data.deployment}\nscope: {data.scope}")
+
+
+def _continued(doc: Document, title: str) -> NextPage:
+    """New pages for a table that runs over, titled ``title (continued)``."""
+    return lambda: (doc.new_page(f"{title} (continued)"), _TABLE_TOP)
+
+
+def method_page(doc: Document, d: EvaluationData) -> None:
+    """Page 1: the release equation, Monte Carlo and comparison settings, completeness."""
+    title = "Evaluation report: method and data completeness"
+    page = doc.new_page(title, period_text(d.windows, d.tz))
+    sigma = ", ".join(f"{k} ×/÷{math.exp(1.96 * v):.0f}" for k, v in d.sigma_of_confidence.items())
+    text = [
+        r"Releases per line, period kind, source and factor:  $E = A \times EF$"
+        "   (A: activity in the factor's unit, t burned / TJ fuel / MWh; EF: emission factor).",
+        r"Reduction over the post period:  $\Delta = E_{baseline}\cdot D_{post}/D_{baseline}"
+        r" - E_{post}$   (D: period length [d]).",
+        f"Monte Carlo: {d.draws} draws, seed {d.seed}; factors lognormal with the factor as "
+        f"median and 95 % range {sigma} by Toolkit confidence (our assumption); activities "
+        "triangular (measured mass m(1−a) .. m/c(1+a), a = 5 % sensor accuracy, c = covered "
+        "share; energy ±2 %); mass-balance shares triangular (page 5). One draw per factor "
+        "serves both periods. Intervals are the 2.5 and 97.5 percentiles of the draws. CO2e "
+        f"with GWP-100 {d.gwp_set}.",
+        "Indicators: daily values from the activity of each local day; difference post − "
+        f"baseline with a 95 % BCa bootstrap interval ({d.n_resamples} resamples, Efron 1987), "
+        "Welch's t and Mann-Whitney U (two-sided), Hedges' g and Cliff's δ. A row is flagged "
+        f"(not conclusive) with fewer than {d.min_days} days with data per period "
+        f"or completeness below {d.min_completeness:.0%}.",
+    ]
+    flow = page.flow()
+    for paragraph in text:
+        # Mathtext lines are short; wrap only plain text (a break inside $...$ breaks it).
+        width = 10_000 if "$" in paragraph else 175
+        flow.text(paragraph, size=8.5, width=width, hyphens=True, gap=0.5)
+    flow.skip(0.01)
+    flow.text(
+        "Data completeness: readings received / readings expected per clocked "
+        "sensor over each monitored window [%]; days with data / days",
+        size=10,
+        width=10_000,
+        weight="bold",
+        gap=0.6,
+    )
+    sensors, rows, low_cells = completeness_rows(d.completeness, d.min_completeness)
+    share = 0.70 / max(len(sensors), 1)
+    columns = [Column("line", 0.13, 24), Column("period", 0.07, 10)]
+    columns += [Column(s, share, 10) for s in sensors]
+    columns.append(Column("days with data", 0.08, 14))
+    table = Table(columns, rows, fontsize=7, emphasis=lambda i, j: (i, j) in low_cells)
+    table.draw(page, flow.y, more=_continued(doc, title))
+
+
+def indicator_page(doc: Document, d: EvaluationData) -> None:
+    """Page 2: each indicator's baseline against post, flagged rows shaded and in red."""
+    comp = d.comparison
+    flagged = comp[~comp["conclusive"].astype(bool)]
+    title = "Indicators: baseline against post (daily values)"
+    page = doc.new_page(
+        title,
+        "Difference = post − baseline with its 95 % bootstrap interval; p-values of Welch's t "
+        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta.",
+    )
+    flow = page.flow()
+    if len(flagged):
+        reasons = sorted({f for flag in flagged["flag"] for f in str(flag).split("; ") if f})
+        banner = (
+            f"NOT CONCLUSIVE: {len(flagged)} of {len(comp)} rows are flagged "
+            f"({', '.join(reasons)}). Read their intervals and tests as illustration only: "
+            f"a conclusive row needs ≥ {d.min_days} days with data per period and "
+            f"≥ {d.min_completeness:.0%} completeness."
+        )
+        flow.text(banner, size=9, width=130, hyphens=True, color=RED, weight="bold", gap=0.8)
+    columns = [
+        Column("line", 0.10, 20),
+        Column("indicator", 0.14, 28),
+        Column("unit", 0.06, 10),
+        Column("days base / post", 0.06, 10),
+        Column("baseline mean", 0.07, 12),
+        Column("post mean", 0.07, 12),
+        Column("difference [95 % interval]", 0.15, 30),
+        Column("Welch p", 0.05, 8),
+        Column("M-W p", 0.05, 8),
+        Column("g", 0.04, 7),
+        Column("δ", 0.04, 7),
+        Column("flag", 0.17, 30),
+    ]
+    conclusive = comp["conclusive"].astype(bool).to_numpy()
+    table = Table(
+        columns,
+        indicator_rows(comp),
+        fontsize=7,
+        shade=lambda i: PALE_RED if not conclusive[i] else None,
+        emphasis=lambda i, j: j == 11 and not conclusive[i],
+    )
+    table.draw(page, min(flow.y, _TABLE_TOP), more=_continued(doc, title))
+
+
+def release_page(doc: Document, d: EvaluationData) -> None:
+    """Page 3: releases by pollutant and vector over the selected lines, with a caption
+    on what the verification column and the zeros mean."""
+    table = release_rows(d.totals)
+    title = "Releases by pollutant and vector, all selected lines"
+    page = doc.new_page(
+        title,
+        "Mean [95 % interval] of the Monte Carlo draws over each monitored period; the "
+        "reduction is the baseline scaled to the post period's length minus the post "
+        "release (positive = less released).",
+    )
+    columns = [
+        Column("pollutant", 0.08, 12),
+        Column("vector", 0.06, 10),
+        Column("unit", 0.07, 12),
+        Column("baseline", 0.22, 40),
+        Column("post", 0.22, 40),
+        Column("reduction", 0.22, 40),
+        Column("factors", 0.13, 20),
+    ]
+    rows = (
+        table[["pollutant", "vector", "unit", "baseline", "post", "reduction", "verification"]]
+        .to_numpy()
+        .tolist()
+    )
+    unverified = (table["verification"] != "verified").to_numpy()
+    drawn = Table(columns, rows, fontsize=8, emphasis=lambda i, j: j == 6 and bool(unverified[i]))
+    page, y = drawn.draw(page, _TABLE_TOP, bottom=0.22, more=_continued(doc, title))
+    caption = (
+        "factors: the weakest verification status among the factors behind the row. "
+        "'unverified' or 'secondary' means at least one factor was not checked in the "
+        "primary document (page 4): such results must not be published as final. "
+        "A post PCDD/F release of 0 means no source of the post period has a PCDD/F factor: "
+        "melt extrusion has no Toolkit class and counts zero, grid electricity carries only "
+        "CO2. '–': the pollutant has no release in that period (e.g. grid CO2 before the "
+        "line) and no reduction row; compare CO2e instead."
+    )
+    flow = page.flow(y - 0.03)
+    flow.text(caption, size=8, width=150, hyphens=True, color=RED, gap=1.0)
+    flow.text(
+        f"{len(rows)} rows shown. Every line and period, with median, deterministic value and "
+        "factor ids: the '-releases.csv' table beside this PDF.",
+        size=7,
+        width=10_000,
+        color=GREY,
+    )
+
+
+def factor_page(doc: Document, d: EvaluationData) -> None:
+    """Page 4: the factors behind the releases with document, table and verification."""
+    table = factor_table(d.factors)
+    n_flag = int((table["flag"] != "").sum())
+    title = "Emission factors behind the releases, with provenance"
+    page = doc.new_page(
+        title,
+        f"{n_flag} of {len(table)} factors are {UNVERIFIED_FLAG} against the primary document "
+        "(verification 'unverified' or 'secondary'): check them in the cited table before "
+        "publishing.",
+    )
+    columns = [
+        Column("id", 0.11, 20),
+        Column("document, edition", 0.12, 22),
+        Column("table / annex", 0.12, 22),
+        Column("class", 0.1, 18),
+        Column("pollutant, vector", 0.08, 14),
+        Column("value, unit", 0.10, 13),
+        Column("TEQ scheme", 0.09, 15),
+        Column("confidence", 0.06, 10),
+        Column("verification", 0.09, 14),
+        Column("flag", 0.08, 14),
+    ]
+    flagged = (table["flag"] != "").to_numpy()
+    Table(
+        columns,
+        factor_rows(table),
+        fontsize=7,
+        shade=lambda i: PALE_RED if flagged[i] else None,
+        emphasis=lambda i, j: j in (8, 9) and bool(flagged[i]),
+    ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+
+
+def assumption_page(doc: Document, d: EvaluationData) -> None:
+    """Page 5: what the measurements cannot tell, with value, range, unit and source."""
+    title = "Assumptions"
+    page = doc.new_page(
+        title,
+        "What the measurements cannot tell; each enters the Monte Carlo as given (triangular "
+        "low / mode / high) or as a fixed value. Change them in models.mass_balance, "
+        "models.releases or the factor file.",
+    )
+    columns = [
+        Column("assumption", 0.2, 36),
+        Column("period", 0.08, 10),
+        Column("value", 0.08, 12),
+        Column("low – high", 0.1, 16),
+        Column("unit", 0.08, 14),
+        Column("source", 0.46, 90),
+    ]
+    Table(
+        columns,
+        assumption_rows(d.assumptions),
+        fontsize=7.5,
+        shade=lambda i: PALE if i % 2 else None,
+    ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+
+
+#: The text and table pages in report order.
+TEXT_PAGES = (method_page, indicator_page, release_page, factor_page, assumption_page)

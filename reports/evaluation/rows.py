@@ -1,0 +1,151 @@
+"""The evaluator report's tables as rows: from the model's frames to what a page or a CSV
+table prints.
+
+>>> weakest(pd.Series(["verified", "secondary", "verified"]))
+'secondary'
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from emission_factors.library import VERIFICATION_STATUSES
+from models.releases import PERIOD_KINDS
+from reports.evaluation.data import UNVERIFIED_FLAG
+from reports.i18n import fmt, interval
+
+__all__ = [
+    "assumption_rows",
+    "completeness_rows",
+    "factor_rows",
+    "factor_table",
+    "indicator_rows",
+    "release_rows",
+    "weakest",
+]
+
+
+def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
+    """``factors`` with a ``flag`` column: :data:`UNVERIFIED_FLAG` where the value was not
+    checked in the primary document, else ""."""
+    table = factors.copy()
+    table["flag"] = np.where(table["verification"] == "verified", "", UNVERIFIED_FLAG)
+    return table
+
+
+def weakest(statuses: pd.Series) -> str:
+    """The weakest verification status among ``statuses`` ("" when none is known), in the
+    order of :data:`emission_factors.library.VERIFICATION_STATUSES` (strongest first)."""
+    present = [s for s in VERIFICATION_STATUSES if s in set(statuses.astype(str))]
+    return present[-1] if present else ""
+
+
+def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
+    """All-lines rows (the selected lines summed) per pollutant and vector: ``mean [95 %
+    interval]`` per period kind and the reduction, and the weakest verification."""
+    shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
+    rows = []
+    for (pollutant, vector, unit), part in shown.groupby(
+        ["pollutant", "vector", "unit"], sort=False
+    ):
+        row: dict[str, str] = {"pollutant": pollutant, "vector": vector, "unit": unit}
+        for kind in (*PERIOD_KINDS, "reduction"):
+            hit = part[part["period"] == kind]
+            row[kind] = (
+                interval(*hit[["mean", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
+                if len(hit)
+                else "–"
+            )
+        row["verification"] = weakest(part["verification"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def completeness_rows(
+    completeness: pd.DataFrame, min_completeness: float
+) -> tuple[list[str], list[list[object]], set[tuple[int, int]]]:
+    """Completeness per line and period kind, one column per sensor [%].
+
+    Returns the sensors, the rows (``site/line``, period, one value per sensor, ``days
+    with data / days``) and the (row, column) cells below ``min_completeness`` [0-1].
+    """
+    sensors = list(dict.fromkeys(completeness["sensor"]))
+    keys = completeness[["site", "line", "period"]].drop_duplicates().to_numpy().tolist()
+    rows: list[list[object]] = []
+    low_cells: set[tuple[int, int]] = set()
+    for i, (site, line, kind) in enumerate(keys):
+        part = completeness[
+            (completeness["site"] == site)
+            & (completeness["line"] == line)
+            & (completeness["period"] == kind)
+        ]
+        by_sensor = dict(zip(part["sensor"], part["completeness"], strict=True))
+        row: list[object] = [f"{site}/{line}", kind]
+        for j, sensor in enumerate(sensors):
+            value = by_sensor.get(sensor, float("nan"))
+            row.append(f"{100 * value:.0f}" if math.isfinite(value) else "–")
+            if not value >= min_completeness:
+                low_cells.add((i, j + 2))
+        row.append(f"{int(part['days_with_data'].iloc[0])} / {int(part['days'].iloc[0])}")
+        rows.append(row)
+    return sensors, rows, low_cells
+
+
+def indicator_rows(comparison: pd.DataFrame) -> list[list[object]]:
+    """One row per compared indicator: line, indicator, unit, days, means, difference
+    with its interval, p-values, effect sizes and flag (``conclusive`` when none)."""
+    return [
+        [
+            f"{r.site}/{r.line}",
+            r.indicator,
+            r.unit,
+            f"{r.n_baseline} / {r.n_post}",
+            fmt(r.baseline_mean),
+            fmt(r.post_mean),
+            interval(r.difference, r.ci_low, r.ci_high),
+            fmt(r.welch_p),
+            fmt(r.mannwhitney_p),
+            fmt(r.hedges_g),
+            fmt(r.cliffs_delta),
+            r.flag if r.flag else "conclusive",
+        ]
+        for r in comparison.itertuples(index=False)
+    ]
+
+
+def factor_rows(table: pd.DataFrame) -> list[list[object]]:
+    """One row per factor of :func:`factor_table`: id, document, table, class, pollutant
+    and vector, value with unit, TEQ scheme, confidence, verification and flag."""
+    return [
+        [
+            r.id,
+            f"{r.document}, {r.edition}",
+            r.table,
+            f"{r.source_category} {r.toolkit_class}",
+            f"{r.pollutant}, {r.vector}",
+            f"{r.value:g} {r.unit}",
+            r.teq_scheme or "–",
+            r.confidence,
+            r.verification,
+            r.flag or "verified",
+        ]
+        for r in table.itertuples(index=False)
+    ]
+
+
+def assumption_rows(assumptions: pd.DataFrame) -> list[list[object]]:
+    """One row per assumption: name, period, value, ``low – high``, unit, source."""
+    return [
+        [
+            r.name,
+            r.period,
+            r.value if isinstance(r.value, str) else fmt(r.value),
+            "–" if pd.isna(r.low) else f"{fmt(r.low)} – {fmt(r.high)}",
+            r.unit,
+            r.source,
+        ]
+        for r in assumptions.itertuples(index=False)
+    ]
