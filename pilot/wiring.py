@@ -131,18 +131,17 @@ def make_agent(
 
 def line_params(config: Config, site_id: str, line_id: str) -> LineParams:
     """Simulator parameters of one configured line."""
-    site = config.site(site_id)
     line = config.line(site_id, line_id)
     return LineParams(
-        site=site.id,
+        site=line.site,
         line=line.id,
         sensors=tuple(line.sensors),
         process_window_c=line.process_window_c,
         degradation_c=line.degradation_c,
         nominal_throughput_kg_h=line.nominal_throughput_kg_h,
         heater_kw=line.heater_kw,
-        households=tuple(h.id for h in site.households),
-        timezone=config.timezone,
+        households=line.households,
+        timezone=line.timezone,
     )
 
 
@@ -150,7 +149,7 @@ def line_infos(config: Config) -> list[LineInfo]:
     """Every configured line as the monitoring layer sees it."""
     return [
         LineInfo(
-            site=site.id,
+            site=line.site,
             line=line.id,
             name=line.name,
             process_window_c=line.process_window_c,
@@ -158,18 +157,17 @@ def line_infos(config: Config) -> list[LineInfo]:
             nominal_throughput_kg_h=line.nominal_throughput_kg_h,
             sensors=tuple(line.sensors),
         )
-        for site in config.sites
-        for line in site.lines
+        for line in config.lines()
     ]
 
 
 def alarm_rules(config: Config) -> AlarmRules:
-    """The ``[alarms]`` thresholds."""
+    """The ``[alarms]`` thresholds, with ``[line_states]`` deciding when a line runs."""
     a = config.alarms
     return AlarmRules(
         min_duration_s=a.min_duration_s,
         hysteresis_c=a.hysteresis_c,
-        running_min_kg_h=a.running_min_kg_h,
+        running_min_kg_h=config.line_states.running_min_kg_h,
         throughput_low_fraction=a.throughput_low_fraction,
         silent_intervals=a.silent_intervals,
         stuck_intervals=a.stuck_intervals,
