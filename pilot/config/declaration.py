@@ -38,6 +38,7 @@ __all__ = [
     "item_type",
     "setting",
     "settings_type",
+    "strip_annotation",
     "type_text",
     "unit_of",
 ]
@@ -113,7 +114,7 @@ def fields_of(cls: type) -> dict[str, FieldInfo]:
     return dict(getattr(cls, "__pydantic_fields__", {}))
 
 
-def _strip(annotation: Any) -> tuple[Any, list[Any]]:
+def strip_annotation(annotation: Any) -> tuple[Any, list[Any]]:
     """The annotation without ``Annotated`` and ``None`` alternatives, and its metadata."""
     metadata: list[Any] = []
     while True:
@@ -131,7 +132,7 @@ def _strip(annotation: Any) -> tuple[Any, list[Any]]:
 
 def item_type(annotation: Any) -> Any:
     """The element type of a ``list[X]`` or ``tuple[X, ...]`` annotation, else None."""
-    annotation, _ = _strip(annotation)
+    annotation, _ = strip_annotation(annotation)
     if typing.get_origin(annotation) in (list, tuple):
         args = [arg for arg in typing.get_args(annotation) if arg is not Ellipsis]
         if len(args) == 1:
@@ -151,7 +152,7 @@ def field_owner(root: type, loc: tuple[str | int, ...]) -> tuple[type | None, Fi
         if isinstance(part, int):
             current = item_type(current)
             continue
-        current, _ = _strip(current)
+        current, _ = strip_annotation(current)
         fields = fields_of(current) if isinstance(current, type) else {}
         if part not in fields:
             return (current if fields else None), None
@@ -167,7 +168,7 @@ def unit_of(info: FieldInfo | None) -> str | None:
 
 
 def _toml_type(info: FieldInfo) -> TomlType | None:
-    _, metadata = _strip(info.annotation)
+    _, metadata = strip_annotation(info.annotation)
     for item in [*info.metadata, *metadata]:
         if isinstance(item, TomlType):
             return item
@@ -182,10 +183,14 @@ def type_text(info: FieldInfo) -> str:
     declared = _toml_type(info)
     if declared is not None:
         return declared.text
-    annotation, _ = _strip(info.annotation)
+    annotation, _ = strip_annotation(info.annotation)
     item = item_type(annotation)
     if item is not None:
-        return "array of tables" if fields_of(_strip(item)[0]) else "array"
+        element, metadata = strip_annotation(item)
+        if fields_of(element):
+            return "array of tables"
+        named = next((m.text for m in metadata if isinstance(m, TomlType)), None)
+        return f"array of {named or _BASE_NAMES.get(element, 'value')}s"
     if fields_of(annotation):
         return "table"
     return _BASE_NAMES.get(annotation, str(annotation))
@@ -219,7 +224,7 @@ def default_text(info: FieldInfo) -> str:
 
 def _toml_literal(value: object) -> str:
     if value is None:
-        return "none"
+        return "not set"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | Path):
