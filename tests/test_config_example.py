@@ -9,6 +9,7 @@ import pytest
 
 from pilot.config import default_config_path, load_config, parse_config
 from sensors.catalog import KINDS
+from sensors.lines import Line
 from tests.configs import EXAMPLE, write
 
 # --- The shipped example ---------------------------------------------------------------
@@ -108,3 +109,27 @@ def test_parse_config_uses_base_dir() -> None:
     config = parse_config(EXAMPLE, base_dir=Path("/srv/pilot"), environ={})
     assert config.path is None
     assert config.store.sqlite_path == Path("/srv/pilot/data/readings.sqlite")
+
+
+def test_lines_are_the_sensors_layer_line_type() -> None:
+    config = load_config(default_config_path(), environ={})
+    lines = config.lines()
+    assert [line.key for line in lines] == [("minh-khai", "line-1"), ("phan-boi", "line-1")]
+    line = config.line("phan-boi", "line-1")
+    assert isinstance(line, Line)
+    assert line is lines[1] is config.site("phan-boi").lines[0]
+    assert line.id == line.line == "line-1"
+    assert line.households == tuple(h.id for h in config.site("phan-boi").households)
+    assert line.timezone == config.timezone == "Asia/Ho_Chi_Minh"
+    assert line.name_vi.startswith("Dây chuyền")
+    assert [spec.sensor for spec in line.zones()] == [f"zone{n}_temp" for n in range(1, 5)]
+
+
+def test_line_name_vi_defaults_to_its_name(tmp_path: Path) -> None:
+    text = EXAMPLE
+    start = text.index("[[sites.lines]]")
+    name_vi = text.index("name_vi", start)
+    text = text[:name_vi] + text[text.index("\n", name_vi) + 1 :]
+    config = load_config(write(tmp_path, text), environ={})
+    line = config.line("minh-khai", "line-1")
+    assert line.name_vi == line.name

@@ -213,7 +213,7 @@ def _message(item: Any, root: type, loc: tuple[str | int, ...]) -> str:
     if kind in _BOUNDS:
         name, words = _BOUNDS[kind]
         bound = item.get("ctx", {}).get(name)
-        return f"{words} {bound}{shown_unit}, got {_number(value)}"
+        return f"{words} {_number(bound)}{shown_unit}, got {_number(value)}"
     return str(item["msg"])
 
 
