@@ -335,3 +335,26 @@ def test_influxdb1_store(tmp_path: Path) -> None:
     assert (config.store.database, config.store.retention_policy) == ("upops", None)
     assert (config.store.username, config.store.password) == ("writer", SECRET)
     assert SECRET not in repr(config)
+
+
+def test_unknown_top_level_key_alone_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '"" = false\n' + EXAMPLE)
+    assert [p.key for p in check_config(path, environ={})] == ['""']
+    with pytest.raises(ConfigError):
+        load_config(path, environ={})
+
+
+def test_rules_between_keys_run_whatever_else_the_table_gets_wrong(tmp_path: Path) -> None:
+    # The throughput sensor: a wrong unit (a rule between kind and unit) next to a wrong
+    # interval; the line: a degradation below its window next to a wrong heater power.
+    throughput = 'unit = "kg/h", valid = [0.0, 500.0], interval_s = 1.0'
+    wrong = 'unit = "t/h", valid = [0.0, 500.0], interval_s = -1.0'
+    text = replace_nth(EXAMPLE, throughput, wrong)
+    text = replace_nth(text, "degradation_c = 300.0", "degradation_c = 200.0")
+    text = replace_nth(text, "heater_kw = 25.0", 'heater_kw = "25"')
+    assert problem_keys(text, tmp_path) == [
+        "sites[0].lines[0].degradation_c",
+        "sites[0].lines[0].heater_kw",
+        "sites[0].lines[0].sensors[6].unit",
+        "sites[0].lines[0].sensors[6].interval_s",
+    ]

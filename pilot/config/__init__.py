@@ -18,7 +18,8 @@ declaration, and ``docs/configuration.md`` is generated from it
 >>> config.period("baseline-2019").start.isoformat()
 '2019-06-02T17:00:00+00:00'
 >>> try:
-...     parse_config('[broker]\\nurl = "http://h"\\npassword = "x"\\n', base_dir=Path("."))
+...     text = '[broker]\\nurl = "http://h"\\npassword = "x"\\n'
+...     parse_config(text, base_dir=default_config_path().parent)
 ... except ConfigError as err:
 ...     print([problem.key for problem in err.problems])
 ['deployment', 'broker.password', 'broker.url', 'store', 'sites']
@@ -30,8 +31,6 @@ appear in no message and no ``repr``.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from pilot.config.agent import AgentSettings
 from pilot.config.loading import check_config, default_config_path, load_config, parse_config
@@ -57,7 +56,6 @@ __all__ = [
     "ConfigError",
     "ConfigProblem",
     "Household",
-    "Path",
     "Period",
     "SimulationSettings",
     "Site",

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import ValidationInfo, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from pilot.config.declaration import Section, setting
-from pilot.config.fields import ConfigPath, Integer, Number, Problems, Text, choice, ident
+from pilot.config.fields import ConfigPath, Integer, Number, Problems, Text, choice, ident, refuse
 from pilot.config.rules import rule_unique_ids
 from sensors.lines import Line
 from sensors.modbus.devices import FUNCTIONS, PARITIES, Device, Point, RtuTransport, TcpTransport
@@ -30,6 +30,15 @@ __all__ = ["AgentSection", "AgentSettings", "DeviceSection", "PointSection"]
 _TCP_ONLY = ("host", "port")
 _RTU_ONLY = ("serial_port", "baudrate", "parity", "stopbits", "bytesize")
 _FROM_PRESET = "from ``preset``"
+
+
+Function = choice(tuple(FUNCTIONS))
+DataType = choice(tuple(DATA_TYPES))
+ByteOrder = choice(BYTE_ORDERS)
+WordOrder = choice(WORD_ORDERS)
+DeviceName = ident("device")
+Transport = choice(("tcp", "rtu"), "transport")
+Parity = choice(PARITIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +69,10 @@ class PointSection(Section):
     address: Integer = setting(
         ge=0, le=65535, shown_default=_FROM_PRESET, meaning="Register, zero-based as on the wire."
     )
-    function: choice(tuple(FUNCTIONS)) = setting("holding", meaning="Register kind.")  # type: ignore[valid-type]
-    data_type: choice(tuple(DATA_TYPES)) = setting(  # type: ignore[valid-type]
-        shown_default=_FROM_PRESET, meaning="Register data type."
-    )
-    byte_order: choice(BYTE_ORDERS) = setting("big", meaning="Byte order in a register.")  # type: ignore[valid-type]
-    word_order: choice(WORD_ORDERS) = setting("big", meaning="Register order of 32-bit values.")  # type: ignore[valid-type]
+    function: Function = setting("holding", meaning="Register kind.")
+    data_type: DataType = setting(shown_default=_FROM_PRESET, meaning="Register data type.")
+    byte_order: ByteOrder = setting("big", meaning="Byte order in a register.")
+    word_order: WordOrder = setting("big", meaning="Register order of 32-bit values.")
     scale: Number = setting(1.0, unit="-", meaning="Factor on the raw value; not 0.")
     offset: Number = setting(0.0, meaning="Added after scaling, in ``unit``.")
     unit: Text = setting(shown_default=_FROM_PRESET, meaning="The sensor's unit.")
@@ -92,24 +99,22 @@ class PointSection(Section):
         defaults |= {"scale": preset.scale, "offset": preset.offset, "unit": preset.unit}
         return defaults | data
 
-    @model_validator(mode="after")
-    def check_rules(self) -> Self:
-        problems = Problems()
-        if self.scale == 0:
-            problems.add(("scale",), "must not be 0 (every reading would be the offset)")
-        problems.raise_any("point")
-        return self
+    @field_validator("scale")
+    @classmethod
+    def check_scale(cls, scale: float) -> float:
+        """A zero scale would make every reading the offset."""
+        if scale == 0:
+            refuse("must not be 0 (every reading would be the offset)")
+        return scale
 
 
 class DeviceSection(Section):
     """A polled device (``[[agent.devices]]``, at least one)."""
 
-    name: ident("device") = setting(meaning="Device name, as site ids; unique.")  # type: ignore[valid-type]
+    name: DeviceName = setting(meaning="Device name, as site ids; unique.")
     site: Text = setting(meaning="Site of the configured line the device's points feed.")
     line: Text = setting(meaning="That line.")
-    transport: choice(("tcp", "rtu"), "transport") = setting(  # type: ignore[valid-type]
-        meaning="Modbus TCP, or Modbus RTU on a serial port."
-    )
+    transport: Transport = setting(meaning="Modbus TCP, or Modbus RTU on a serial port.")
     host: Text | None = setting(
         None, shown_default="required for tcp", meaning="Address of the device or its gateway."
     )
@@ -121,7 +126,7 @@ class DeviceSection(Section):
         "baudrate, parity, stopbits and bytesize.",
     )
     baudrate: Integer = setting(9600, ge=300, unit="bit/s", meaning="Serial speed (rtu).")
-    parity: choice(PARITIES) = setting("N", meaning="Serial parity (rtu).")  # type: ignore[valid-type]
+    parity: Parity = setting("N", meaning="Serial parity (rtu).")
     stopbits: Integer = setting(1, ge=1, le=2, meaning="Stop bits (rtu).")
     bytesize: Integer = setting(8, ge=7, le=8, meaning="Data bits (rtu).")
     unit_id: Integer = setting(
@@ -227,15 +232,17 @@ class AgentSection(Section):
     )
     devices: tuple[DeviceSection, ...] = setting(meaning="``[[agent.devices]]``, below.")
 
+    @field_validator("backoff_cap_s")
+    @classmethod
+    def check_backoff(cls, cap_s: float, info: ValidationInfo) -> float:
+        base_s = info.data.get("backoff_base_s")
+        if base_s is not None and cap_s < base_s:
+            refuse(f"must be at least backoff_base_s ({base_s:g} s), got {cap_s:g} s")
+        return cap_s
+
     @model_validator(mode="after")
     def check_rules(self) -> Self:
         problems = Problems()
-        if self.backoff_cap_s < self.backoff_base_s:
-            problems.add(
-                ("backoff_cap_s",),
-                f"must be at least backoff_base_s ({self.backoff_base_s:g} s), got "
-                f"{self.backoff_cap_s:g} s",
-            )
         if not self.devices:
             problems.add(("devices",), "must not be empty")
         names = [(("devices", i, "name"), device.name) for i, device in enumerate(self.devices)]

@@ -164,7 +164,8 @@ def field_owner(root: type, loc: tuple[str | int, ...]) -> tuple[type | None, Fi
 def unit_of(info: FieldInfo | None) -> str | None:
     """The declared unit of a key, or None."""
     extra = info.json_schema_extra if info is not None else None
-    return extra.get("unit") if isinstance(extra, dict) else None  # type: ignore[return-value]
+    unit = extra.get("unit") if isinstance(extra, dict) else None
+    return unit if isinstance(unit, str) else None
 
 
 def _toml_type(info: FieldInfo) -> TomlType | None:

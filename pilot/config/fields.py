@@ -35,11 +35,13 @@ __all__ = [
     "Number",
     "OffsetDateTime",
     "Problems",
+    "TemperatureWindow",
     "Text",
     "choice",
     "ident",
     "invalid",
     "pair",
+    "refuse",
 ]
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -50,6 +52,17 @@ def invalid(message: str) -> PydanticCustomError:
     """The error a validator raises for a wrong value; ``message`` is shown as written."""
     # Through the context, so braces in the message are never read as placeholders.
     return PydanticCustomError("config", "{message}", {"message": message})
+
+
+def refuse(message: str | None) -> None:
+    """Raise the problem a rule found (its message), if it found one.
+
+    Rules between two keys of a table run as a validator of the later key, with the
+    earlier one from ``info.data``: it is there only when it checked out, so a rule
+    runs whenever its keys are right, whatever else the table gets wrong.
+    """
+    if message is not None:
+        raise invalid(message)
 
 
 class Problems:
@@ -123,9 +136,11 @@ def choice(values: Sequence[str], what: str | None = None) -> Any:
     return Annotated[str, Strict(), *checks, TomlType("string", allowed)]
 
 
-def pair(unit: str, *, names: tuple[str, str] = ("low", "high")) -> Any:
-    """An array of two finite numbers ``[low, high]`` with low < high, as a tuple."""
-    expected = f"an array of two numbers [{names[0]}, {names[1]}] [{unit}]"
+def pair(unit: str | None, *, names: tuple[str, str] = ("low", "high")) -> Any:
+    """An array of two finite numbers ``[low, high]`` with low < high, as a tuple;
+    ``unit`` None when another key gives it."""
+    shown_unit = f" [{unit}]" if unit else ""
+    expected = f"an array of two numbers [{names[0]}, {names[1]}]{shown_unit}"
 
     def rule_range_ordered(value: object) -> tuple[float, float]:
         """A [low, high] range has low < high."""
@@ -137,7 +152,7 @@ def pair(unit: str, *, names: tuple[str, str] = ("low", "high")) -> Any:
         low, high = numbers[0], numbers[1]
         if not low < high:
             raise invalid(
-                f"{names[0]} must be less than {names[1]}, got [{low:g}, {high:g}] [{unit}]"
+                f"{names[0]} must be less than {names[1]}, got [{low:g}, {high:g}]{shown_unit}"
             )
         return (low, high)
 
@@ -211,6 +226,8 @@ def _offset_datetime(value: object) -> datetime:
         raise invalid("is out of the representable range once converted to UTC") from None
 
 
+#: A temperature window [low, high] [°C].
+TemperatureWindow = pair("°C")
 #: A file or folder; relative to the configuration file's folder, ``~`` expanded.
 ConfigPath = Annotated[Path, BeforeValidator(_resolve_path), TomlType("string (path)")]
 #: A file that must exist when the configuration is checked.

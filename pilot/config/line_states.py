@@ -7,13 +7,11 @@ switch has a hysteresis: it turns on at the threshold and off only that far belo
 
 from __future__ import annotations
 
-from typing import Self
-
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator
 
 from models.states import StateThresholds
 from pilot.config.declaration import Section, setting
-from pilot.config.fields import Number, Problems
+from pilot.config.fields import Number, refuse
 
 __all__ = ["LineStatesSection"]
 
@@ -49,12 +47,11 @@ class LineStatesSection(Section):
         "most ``running_min_kg_h``.",
     )
 
-    @model_validator(mode="after")
-    def check_rules(self) -> Self:
-        problems = Problems()
-        rule_hysteresis_below_running(problems, self)
-        problems.raise_any("line_states")
-        return self
+    @field_validator("hysteresis_kg_h")
+    @classmethod
+    def check_hysteresis(cls, hysteresis_kg_h: float, info: ValidationInfo) -> float:
+        refuse(rule_hysteresis_below_running(info.data.get("running_min_kg_h"), hysteresis_kg_h))
+        return hysteresis_kg_h
 
     def thresholds(self) -> StateThresholds:
         """The thresholds as the models and monitoring take them."""
@@ -66,11 +63,13 @@ class LineStatesSection(Section):
         )
 
 
-def rule_hysteresis_below_running(problems: Problems, section: LineStatesSection) -> None:
+def rule_hysteresis_below_running(
+    running_min_kg_h: float | None, hysteresis_kg_h: float
+) -> str | None:
     """A hysteresis above the running threshold would keep a stopped line running."""
-    if section.hysteresis_kg_h > section.running_min_kg_h:
-        problems.add(
-            ("hysteresis_kg_h",),
-            f"must be at most running_min_kg_h ({section.running_min_kg_h:g} kg/h), got "
-            f"{section.hysteresis_kg_h:g} kg/h: a stopped line would never stop running",
+    if running_min_kg_h is not None and hysteresis_kg_h > running_min_kg_h:
+        return (
+            f"must be at most running_min_kg_h ({running_min_kg_h:g} kg/h), got "
+            f"{hysteresis_kg_h:g} kg/h: a stopped line would never stop running"
         )
+    return None

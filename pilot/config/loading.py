@@ -21,15 +21,17 @@ from pilot.config.document import SECTIONS, SectionSpec, rule_heating_below_wind
 from pilot.config.fields import Problems
 from pilot.config.line_states import LineStatesSection
 from pilot.config.model import Config
-from pilot.config.periods import rule_period_sites_exist
+from pilot.config.periods import Period, rule_period_sites_exist
 from pilot.config.problems import (
     ConfigError,
     ConfigProblem,
+    key_path,
     problems_from,
     toml_type_name,
     unknown_key_message,
 )
 from pilot.config.rules import rule_unique_ids
+from pilot.config.sites import Site
 
 __all__ = ["check_config", "default_config_path", "load_config", "parse_config"]
 
@@ -144,7 +146,9 @@ class _Reader:
         self.context: dict[str, Any] = {"base_dir": base_dir, "lines": None}
         self.problems: list[ConfigProblem] = []
 
-    def add(self, key: str, message: str, *, line: int | None = None, column: int | None = None):  # type: ignore[no-untyped-def]
+    def add(
+        self, key: str, message: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
         self.problems.append(ConfigProblem(self.source, key, message, line, column))
 
     def read_text(self, text: str, path: Path | None) -> Config | None:
@@ -218,8 +222,7 @@ class _Reader:
         names = [spec.name for spec in SECTIONS]
         for name in doc:
             if name not in names:
-                self.add(name, unknown_key_message(name, names, {}))
-        start = len(self.problems)
+                self.add(key_path((name,)), unknown_key_message(name, names, {}))
         found: dict[str, Any] = {}
         for spec in SECTIONS:
             if spec.name == "agent":
@@ -249,7 +252,7 @@ class _Reader:
             if sites is not None:
                 self.context["lines"] = {line.key: line for s in sites for line in s.lines}
             agent = self.table(SECTIONS[-1], doc)
-        if len(self.problems) > start or any(found[name] is None for name in found):
+        if self.problems or any(found[name] is None for name in found):
             return None
         lines = self.context["lines"]
         return Config(
@@ -270,7 +273,9 @@ class _Reader:
             line_states=line_states.thresholds() if line_states is not None else None,
         )
 
-    def _sites(self, doc: dict[str, Any], checked: list[tuple[int, Any]] | None, timezone: str):  # type: ignore[no-untyped-def]
+    def _sites(
+        self, doc: dict[str, Any], checked: list[tuple[int, Any]] | None, timezone: str
+    ) -> list[Site] | None:
         """The sites, or None if any has problems."""
         if checked is None:
             return None
@@ -281,7 +286,9 @@ class _Reader:
         complete = len(checked) == len(doc["sites"]) and len(self.problems) == before
         return [site.site(timezone) for _, site in checked] if complete else None
 
-    def _periods(self, doc: dict[str, Any], checked: list[tuple[int, Any]] | None, sites):  # type: ignore[no-untyped-def]
+    def _periods(
+        self, doc: dict[str, Any], checked: list[tuple[int, Any]] | None, sites: list[Site] | None
+    ) -> list[Period] | None:
         if checked is None:
             return None
         problems = Problems()

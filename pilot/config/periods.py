@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator
 
 from pilot.config.declaration import Section, setting
-from pilot.config.fields import OffsetDateTime, Problems, Text, choice, ident
+from pilot.config.fields import OffsetDateTime, Problems, Text, choice, ident, refuse
 
 __all__ = ["PERIOD_KINDS", "Period", "PeriodSection", "check_factor"]
 
@@ -42,11 +42,15 @@ class Period:
     sites: tuple[str, ...]
 
 
+PeriodId = ident("period")
+PeriodKind = choice(PERIOD_KINDS, "period kind")
+
+
 class PeriodSection(Section):
     """A measurement campaign (optional)."""
 
-    id: ident("period") = setting(meaning="Period id, as site ids; unique.")  # type: ignore[valid-type]
-    kind: choice(PERIOD_KINDS, "period kind") = setting(  # type: ignore[valid-type]
+    id: PeriodId = setting(meaning="Period id, as site ids; unique.")
+    kind: PeriodKind = setting(
         meaning="Before the pilot lines (``baseline``) or after them (``post``)."
     )
     start: OffsetDateTime = setting(
@@ -60,14 +64,18 @@ class PeriodSection(Section):
         meaning="Ids of the sites the period covers; each must be a ``[[sites]]`` id.",
     )
 
-    @model_validator(mode="after")
-    def check_rules(self) -> Self:
-        problems = Problems()
-        rule_period_order(problems, self)
-        if self.sites is not None and not self.sites:
-            problems.add(("sites",), "must not be empty; leave the key out to cover every site")
-        problems.raise_any("period")
-        return self
+    @field_validator("end")
+    @classmethod
+    def check_end(cls, end: datetime, info: ValidationInfo) -> datetime:
+        refuse(rule_period_order(info.data.get("start"), end))
+        return end
+
+    @field_validator("sites")
+    @classmethod
+    def check_sites(cls, sites: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if sites is not None and not sites:
+            refuse("must not be empty; leave the key out to cover every site")
+        return sites
 
     def period(self, site_ids: Sequence[str]) -> Period:
         """The period; without ``sites`` it covers ``site_ids``."""
@@ -75,14 +83,11 @@ class PeriodSection(Section):
         return Period(id=self.id, kind=self.kind, start=self.start, end=self.end, sites=sites)
 
 
-def rule_period_order(problems: Problems, period: PeriodSection) -> None:
+def rule_period_order(start: datetime | None, end: datetime) -> str | None:
     """A period ends after it starts."""
-    if not period.start < period.end:
-        problems.add(
-            ("end",),
-            f"end {period.end.isoformat()} must be after start {period.start.isoformat()} "
-            "(both in UTC)",
-        )
+    if start is not None and not start < end:
+        return f"end {end.isoformat()} must be after start {start.isoformat()} (both in UTC)"
+    return None
 
 
 def rule_period_sites_exist(

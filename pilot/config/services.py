@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from pilot.config.declaration import setting, settings_type
-from pilot.config.fields import ConfigPath, Integer, Number, pair
+from pilot.config.fields import ConfigPath, Integer, Number, TemperatureWindow
 from sensors.schema import MAX_BATCH
 
 __all__ = ["AlarmSettings", "CollectorSettings", "SimulationSettings", "SurveySettings"]
@@ -108,7 +108,7 @@ class AlarmSettings:
         meaning="A temperature sensor is stuck when its value has not changed for this many "
         "expected intervals.",
     )
-    dioxin_window_c: pair("°C") = setting(  # type: ignore[valid-type]
+    dioxin_window_c: TemperatureWindow = setting(
         (200.0, 450.0),
         unit="°C",
         meaning="PCDD/F de novo formation window for ``furnace_temp`` sensors.",

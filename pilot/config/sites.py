@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from pilot.config.declaration import Section, setting
 from pilot.config.fields import (
@@ -19,11 +19,13 @@ from pilot.config.fields import (
     Integer,
     Number,
     Problems,
+    TemperatureWindow,
     Text,
     choice,
     ident,
     invalid,
     pair,
+    refuse,
 )
 from pilot.config.rules import rule_unique_ids
 from sensors.catalog import KINDS, SensorSpec
@@ -59,18 +61,26 @@ def rule_not_reserved(sensor_id: str) -> str:
     return sensor_id
 
 
+SensorId = Annotated[ident("sensor"), AfterValidator(rule_not_reserved)]
+SensorKind = choice(KINDS, "sensor kind")
+ValidRange = pair(None, names=("min", "max"))
+LineId = ident("line")
+HouseholdId = ident("household")
+SiteId = ident("site")
+
+
 class SensorSection(Section):
     """A sensor of a line: ``sensors = [ { id = "zone1_temp", ... }, ... ]``."""
 
-    id: Annotated[ident("sensor"), AfterValidator(rule_not_reserved)] = setting(  # type: ignore[valid-type]
+    id: SensorId = setting(
         meaning="Sensor id, as site ids; unique in the line; not ``alarms`` (reserved for the "
         "line's alarm topic)."
     )
-    kind: choice(KINDS, "sensor kind") = setting(meaning="What the sensor measures.")  # type: ignore[valid-type]
+    kind: SensorKind = setting(meaning="What the sensor measures.")
     unit: Text = setting(
         meaning="The kind's canonical unit: ``degC``, ``kg/h``, ``kWh`` or ``kg``."
     )
-    valid: pair("the sensor's unit", names=("min", "max")) = setting(  # type: ignore[valid-type]
+    valid: ValidRange = setting(
         meaning="Plausible range, in ``unit``; readings outside are quarantined."
     )
     interval_s: Number = setting(
@@ -93,15 +103,29 @@ class SensorSection(Section):
         meaning="Readings come per event (intake weighings), not on a clock. Not with ``counter``.",
     )
 
-    @model_validator(mode="after")
-    def check_rules(self) -> Self:
-        problems = Problems()
-        rule_canonical_unit(problems, self)
-        rule_zone(problems, self)
-        rule_setpoint_in_range(problems, self)
-        rule_counter_or_event(problems, self)
-        problems.raise_any("sensor")
-        return self
+    @field_validator("unit")
+    @classmethod
+    def check_unit(cls, unit: str, info: ValidationInfo) -> str:
+        refuse(rule_canonical_unit(info.data.get("kind"), unit))
+        return unit
+
+    @field_validator("zone")
+    @classmethod
+    def check_zone(cls, zone: int | None, info: ValidationInfo) -> int | None:
+        refuse(rule_zone(info.data.get("kind"), zone))
+        return zone
+
+    @field_validator("setpoint")
+    @classmethod
+    def check_setpoint(cls, setpoint: float | None, info: ValidationInfo) -> float | None:
+        refuse(rule_setpoint_in_range(info.data.get("valid"), setpoint))
+        return setpoint
+
+    @field_validator("event")
+    @classmethod
+    def check_event(cls, event: bool, info: ValidationInfo) -> bool:
+        refuse(rule_counter_or_event(info.data.get("counter"), event))
+        return event
 
     def spec(self, site_id: str, line_id: str) -> SensorSpec:
         """The sensor's catalogue entry."""
@@ -124,13 +148,13 @@ class SensorSection(Section):
 class LineSection(Section):
     """A pilot line of the site."""
 
-    id: ident("line") = setting(meaning="Line id, as site ids; unique in the site.")  # type: ignore[valid-type]
+    id: LineId = setting(meaning="Line id, as site ids; unique in the site.")
     name: Text = setting(meaning="Display name.")
     name_vi: Text | None = setting(
         None, shown_default="``name``", meaning="Vietnamese display name."
     )
     product: Text = setting(meaning="Free text: bricks, tiles, fences, trays...")
-    process_window_c: pair("°C") = setting(  # type: ignore[valid-type]
+    process_window_c: TemperatureWindow = setting(
         unit="°C", meaning="Melt/process temperature window."
     )
     degradation_c: Number = setting(
@@ -143,10 +167,15 @@ class LineSection(Section):
         "kind, except ``barrel_temp``: one per zone."
     )
 
+    @field_validator("degradation_c")
+    @classmethod
+    def check_degradation(cls, degradation_c: float, info: ValidationInfo) -> float:
+        refuse(rule_degradation_above_window(info.data.get("process_window_c"), degradation_c))
+        return degradation_c
+
     @model_validator(mode="after")
     def check_rules(self) -> Self:
         problems = Problems()
-        rule_degradation_above_window(problems, self)
         ids = [(("sensors", index, "id"), sensor.id) for index, sensor in enumerate(self.sensors)]
         rule_unique_ids(problems, ids, "sensor")
         rule_one_sensor_per_kind(problems, self.sensors)
@@ -176,7 +205,7 @@ class LineSection(Section):
 class HouseholdSection(Section):
     """A household: ``households = [ { id = "mk-h01", name = "Hộ 01" }, ... ]``."""
 
-    id: ident("household") = setting(  # type: ignore[valid-type]
+    id: HouseholdId = setting(
         meaning="Household id, as site ids; unique in the site (intake readings carry it)."
     )
     name: Text = setting(meaning="Display name.")
@@ -185,7 +214,7 @@ class HouseholdSection(Section):
 class SiteSection(Section):
     """A craft village (at least one)."""
 
-    id: ident("site") = setting(  # type: ignore[valid-type]
+    id: SiteId = setting(
         meaning="Site id, used in topics: 1-64 characters of ``a-z``, ``0-9``, ``-``, ``_``, "
         "starting with a letter or digit; unique."
     )
@@ -225,49 +254,46 @@ class SiteSection(Section):
 # -- rules -------------------------------------------------------------------------------
 
 
-def rule_degradation_above_window(problems: Problems, line: LineSection) -> None:
+def rule_degradation_above_window(
+    window_c: tuple[float, float] | None, degradation_c: float
+) -> str | None:
     """low < high < degradation: the line must be able to run without degrading polymer."""
-    high = line.process_window_c[1]
-    if not high < line.degradation_c:
-        problems.add(
-            ("degradation_c",),
-            f"must be above the top of the process window ({high:g} °C), got "
-            f"{line.degradation_c:g} °C",
+    if window_c is not None and not window_c[1] < degradation_c:
+        return (
+            f"must be above the top of the process window ({window_c[1]:g} °C), got "
+            f"{degradation_c:g} °C"
         )
+    return None
 
 
-def rule_canonical_unit(problems: Problems, sensor: SensorSection) -> None:
+def rule_canonical_unit(kind: str | None, unit: str) -> str | None:
     """The unit is the kind's canonical unit, so models never convert units."""
-    if sensor.unit != KINDS[sensor.kind]:
-        problems.add(
-            ("unit",),
-            f"unit {sensor.unit!r} is not the unit of kind {sensor.kind}; expected "
-            f"{KINDS[sensor.kind]!r}",
-        )
+    if kind is not None and unit != KINDS[kind]:
+        return f"unit {unit!r} is not the unit of kind {kind}; expected {KINDS[kind]!r}"
+    return None
 
 
-def rule_zone(problems: Problems, sensor: SensorSection) -> None:
+def rule_zone(kind: str | None, zone: int | None) -> str | None:
     """barrel_temp sensors need a zone; other kinds have none."""
-    if sensor.kind == "barrel_temp" and sensor.zone is None:
-        problems.add(("zone",), "required key is missing; barrel_temp sensors need a zone")
-    elif sensor.kind != "barrel_temp" and "zone" in sensor.model_fields_set:
-        problems.add(("zone",), f"only barrel_temp sensors have a zone, not {sensor.kind}")
+    if kind == "barrel_temp" and zone is None:
+        return "required key is missing; barrel_temp sensors need a zone"
+    if kind is not None and kind != "barrel_temp" and zone is not None:
+        return f"only barrel_temp sensors have a zone, not {kind}"
+    return None
 
 
-def rule_setpoint_in_range(problems: Problems, sensor: SensorSection) -> None:
+def rule_setpoint_in_range(valid: tuple[float, float] | None, setpoint: float | None) -> str | None:
     """A setpoint outside the plausible range would be quarantined if it were reached."""
-    low, high = sensor.valid
-    if sensor.setpoint is not None and not low <= sensor.setpoint <= high:
-        problems.add(
-            ("setpoint",),
-            f"setpoint {sensor.setpoint:g} is outside the valid range [{low:g}, {high:g}]",
-        )
+    if valid is not None and setpoint is not None and not valid[0] <= setpoint <= valid[1]:
+        return f"setpoint {setpoint:g} is outside the valid range [{valid[0]:g}, {valid[1]:g}]"
+    return None
 
 
-def rule_counter_or_event(problems: Problems, sensor: SensorSection) -> None:
+def rule_counter_or_event(counter: bool | None, event: bool) -> str | None:
     """A running total is read on a clock; event readings are amounts, not totals."""
-    if sensor.counter and sensor.event:
-        problems.add(("event",), "a sensor cannot be both a counter and an event sensor")
+    if counter and event:
+        return "a sensor cannot be both a counter and an event sensor"
+    return None
 
 
 def rule_one_sensor_per_kind(problems: Problems, sensors: Sequence[SensorSection]) -> None:

@@ -148,12 +148,13 @@ class InfluxDB1Section(Section):
         return self
 
 
+StoreKind = choice(STORE_KINDS, "store kind")
+
+
 class StoreSection(Section):
     """Where the collector writes readings."""
 
-    kind: choice(STORE_KINDS, "store kind") = setting(  # type: ignore[valid-type]
-        meaning="The store: its section ``[store.<kind>]`` is required."
-    )
+    kind: StoreKind = setting(meaning="The store: its section ``[store.<kind>]`` is required.")
     measurement: Annotated[Text, AfterValidator(rule_measurement)] = setting(
         "readings",
         meaning="Measurement (table) name: 1-64 letters, digits or ``_``, not starting with "
