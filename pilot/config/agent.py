@@ -191,7 +191,9 @@ class DeviceSection(Section):
 
 
 class AgentSection(Section):
-    """The Modbus device agent of a gateway (optional)."""
+    """The Modbus devices a gateway polls (``pilot agent``). Each point feeds a clocked
+    sensor of its device's configured line, in that sensor's unit; no sensor is fed by
+    two points."""
 
     client_id: Text = setting(
         "upops-agent", meaning="MQTT client id of the gateway; distinct from the collector's."

@@ -47,7 +47,8 @@ PeriodKind = choice(PERIOD_KINDS, "period kind")
 
 
 class PeriodSection(Section):
-    """A measurement campaign (optional)."""
+    """A measurement campaign: readings from ``start`` (inclusive) to ``end``
+    (exclusive)."""
 
     id: PeriodId = setting(meaning="Period id, as site ids; unique.")
     kind: PeriodKind = setting(

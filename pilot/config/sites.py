@@ -61,6 +61,11 @@ def rule_not_reserved(sensor_id: str) -> str:
     return sensor_id
 
 
+# One source: the catalogue's units, grouped ("``degC`` for barrel_temp, melt_temp...").
+_UNITS_OF_KINDS = "; ".join(
+    f"``{unit}`` for {', '.join(kind for kind in KINDS if KINDS[kind] == unit)}"
+    for unit in dict.fromkeys(KINDS.values())
+)
 SensorId = Annotated[ident("sensor"), AfterValidator(rule_not_reserved)]
 SensorKind = choice(KINDS, "sensor kind")
 ValidRange = pair(None, names=("min", "max"))
@@ -77,9 +82,7 @@ class SensorSection(Section):
         "line's alarm topic)."
     )
     kind: SensorKind = setting(meaning="What the sensor measures.")
-    unit: Text = setting(
-        meaning="The kind's canonical unit: ``degC``, ``kg/h``, ``kWh`` or ``kg``."
-    )
+    unit: Text = setting(meaning=f"The kind's canonical unit: {_UNITS_OF_KINDS}.")
     valid: ValidRange = setting(
         meaning="Plausible range, in ``unit``; readings outside are quarantined."
     )

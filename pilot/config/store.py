@@ -152,7 +152,9 @@ StoreKind = choice(STORE_KINDS, "store kind")
 
 
 class StoreSection(Section):
-    """Where the collector writes readings."""
+    """Where the collector writes readings. The store sections ``kind`` does not select
+    may stay in the file: they are checked for unknown keys and types only, and their
+    secrets are not read."""
 
     kind: StoreKind = setting(meaning="The store: its section ``[store.<kind>]`` is required.")
     measurement: Annotated[Text, AfterValidator(rule_measurement)] = setting(
