@@ -35,6 +35,8 @@ from pilot.config.sites import Site
 
 __all__ = ["check_config", "default_config_path", "load_config", "parse_config"]
 
+#: Sections whose settings hold secrets (``settings(environ, problems)`` reads them).
+_WITH_SECRETS = ("broker", "store")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)$")
 Loc = tuple[str | int, ...]
 
@@ -224,15 +226,19 @@ class _Reader:
             if name not in names:
                 self.add(key_path((name,)), unknown_key_message(name, names, {}))
         found: dict[str, Any] = {}
+        # [agent] is read last: its devices are checked against the configured lines.
+        specs = {spec.name: spec for spec in SECTIONS}
         for spec in SECTIONS:
             if spec.name == "agent":
                 continue
             found[spec.name] = self.tables(spec, doc) if spec.array else self.table(spec, doc)
-            if spec.name in ("broker", "store") and found[spec.name] is not None:
+            if spec.name in _WITH_SECRETS and found[spec.name] is not None:
+                # Secrets are read once the keys naming them checked out.
                 problems = Problems()
                 found[spec.name] = found[spec.name].settings(self.environ, problems)
                 self.collect(problems, spec.type, (spec.name,))
         deployment = found["deployment"]
+        # Without a valid [deployment] there will be no Config; the sites are still checked.
         timezone = deployment.timezone if deployment is not None else "UTC"
         sites = self._sites(doc, found["sites"], timezone)
         periods = self._periods(doc, found["periods"], sites)
@@ -251,7 +257,7 @@ class _Reader:
         if "agent" in doc:
             if sites is not None:
                 self.context["lines"] = {line.key: line for s in sites for line in s.lines}
-            agent = self.table(SECTIONS[-1], doc)
+            agent = self.table(specs["agent"], doc)
         if self.problems or any(found[name] is None for name in found):
             return None
         lines = self.context["lines"]
@@ -270,7 +276,7 @@ class _Reader:
             survey=found["survey"],
             factors=tuple(dict(entry) for _, entry in factors or ()),
             agent=None if agent is None else agent.settings(lines),
-            line_states=line_states.thresholds() if line_states is not None else None,
+            line_states=found["line_states"].thresholds(),
         )
 
     def _sites(
