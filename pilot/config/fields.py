@@ -191,7 +191,7 @@ def _resolve_path(value: object, info: ValidationInfo) -> Path:
     return path if path.is_absolute() or base_dir is None else Path(base_dir) / path
 
 
-def _rule_file_exists(path: Path) -> Path:
+def rule_file_exists(path: Path) -> Path:
     """Files named for TLS are checked now, not when the first connection fails."""
     try:
         if not path.is_file():
@@ -201,7 +201,7 @@ def _rule_file_exists(path: Path) -> Path:
     return path
 
 
-def _rule_env_name(name: str) -> str:
+def rule_env_name(name: str) -> str:
     # Do not echo a malformed name: it may be the secret itself pasted in by mistake.
     if not _ENV_NAME.match(name):
         raise invalid(
@@ -234,7 +234,7 @@ ConfigPath = Annotated[Path, BeforeValidator(_resolve_path), TomlType("string (p
 ExistingFile = Annotated[
     Path,
     BeforeValidator(_resolve_path),
-    AfterValidator(_rule_file_exists),
+    AfterValidator(rule_file_exists),
     TomlType("string (path of an existing file)"),
 ]
 #: The name of an environment variable (never the secret it holds).
@@ -242,7 +242,7 @@ EnvName = Annotated[
     str,
     Strict(),
     AfterValidator(_not_blank),
-    AfterValidator(_rule_env_name),
+    AfterValidator(rule_env_name),
     TomlType("string (environment variable)"),
 ]
 #: A date-time with a UTC offset, converted to UTC.
