@@ -102,6 +102,13 @@ def cmd_config_example(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_config_reference(args: argparse.Namespace) -> int:
+    from pilot.config.reference import reference
+
+    sys.stdout.write(reference())
+    return EXIT_OK
+
+
 def _device_settings(config, args: argparse.Namespace, site: str, line: str, index: int):  # type: ignore[no-untyped-def]
     """Broker settings of a simulated device: the configuration's broker, with the
     device's own credentials when ``--device-username`` is given (the broker ACL lets
@@ -384,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_config_check)
     example = config_sub.add_parser("example", help="print the example configuration")
     example.set_defaults(func=cmd_config_example)
+    reference = config_sub.add_parser(
+        "reference", help="print the reference of every key (docs/configuration.md)"
+    )
+    reference.set_defaults(func=cmd_config_reference)
 
     sim = sub.add_parser("simulate", help="simulate the pilot lines and publish to the broker")
     sim.add_argument("--period", help="a configured period id (sets start, end and regime)")

@@ -2,7 +2,7 @@
 
 Runs on the gateway at the line until stopped (Ctrl-C or SIGTERM). The devices, their
 register points and the sensors they feed come from the ``[agent]`` section of the
-configuration (:mod:`pilot.config_agent`); readings go through the gateway's on-disk
+configuration (:mod:`pilot.config.agent`); readings go through the gateway's on-disk
 outbox (``[agent] outbox_path``), so a broker outage loses nothing. On exit the fault
 counters of every device are printed as JSON on stdout.
 """

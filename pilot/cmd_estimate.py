@@ -25,8 +25,9 @@ import pandas as pd
 from emission_factors.library import FactorLibrary, load_factors
 from models.activity import LineParameters, extract_activity
 from models.releases import Estimate, estimate_releases
-from pilot.config import Config, Line
+from pilot.config import Config
 from pilot.errors import PilotError
+from sensors.lines import Line
 
 __all__ = ["activity_table", "estimate", "factor_library", "line_parameters", "register"]
 

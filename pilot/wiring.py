@@ -132,46 +132,29 @@ def make_agent(
 
 def line_params(config: Config, site_id: str, line_id: str) -> LineParams:
     """Simulator parameters of one configured line."""
-    site = config.site(site_id)
     line = config.line(site_id, line_id)
     return LineParams(
-        site=site.id,
+        site=line.site,
         line=line.id,
         sensors=tuple(line.sensors),
         process_window_c=line.process_window_c,
         degradation_c=line.degradation_c,
         nominal_throughput_kg_h=line.nominal_throughput_kg_h,
         heater_kw=line.heater_kw,
-        households=tuple(h.id for h in site.households),
-        timezone=config.timezone,
+        households=line.households,
+        timezone=line.timezone,
     )
 
 
 def line_infos(config: Config) -> list[Line]:
-    """Every configured line as the monitoring layer sees it."""
-    return [
-        Line(
-            site=site.id,
-            line=line.id,
-            name=line.name,
-            process_window_c=line.process_window_c,
-            degradation_c=line.degradation_c,
-            nominal_throughput_kg_h=line.nominal_throughput_kg_h,
-            heater_kw=line.heater_kw,
-            sensors=tuple(line.sensors),
-            households=tuple(h.id for h in site.households),
-            name_vi=line.name_vi,
-            product=line.product,
-            timezone=config.timezone,
-        )
-        for site in config.sites
-        for line in site.lines
-    ]
+    """Every configured line, in configuration order (the configuration builds the
+    :class:`sensors.lines.Line` that the simulator and monitoring take)."""
+    return list(config.lines())
 
 
 def state_thresholds(config: Config) -> StateThresholds:
     """The line-state thresholds every part classifies with (live view, alarms, reports)."""
-    return StateThresholds(running_min_kg_h=config.alarms.running_min_kg_h)
+    return config.line_states
 
 
 def line_state_tracker(config: Config) -> Callable[[Line], StateTracker]:
@@ -181,7 +164,7 @@ def line_state_tracker(config: Config) -> Callable[[Line], StateTracker]:
 
 
 def alarm_rules(config: Config) -> AlarmRules:
-    """The ``[alarms]`` thresholds."""
+    """The ``[alarms]`` thresholds, with ``[line_states]`` deciding when a line runs."""
     a = config.alarms
     return AlarmRules(
         min_duration_s=a.min_duration_s,

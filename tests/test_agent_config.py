@@ -69,84 +69,176 @@ def test_every_preset_says_what_it_follows_and_to_check_the_device() -> None:
         assert "not a specific manual" in preset.convention
 
 
-BAD = """
-[agent]
-colour = 1
-backoff_base_s = 5.0
-backoff_cap_s = 1.0
+def _device(
+    name: str = "scale",
+    *,
+    line: str = "line-1",
+    transport: str = 'transport = "tcp"\nhost = "h"',
+    points: str = '{ sensor = "throughput", preset = "weighing-indicator.rate" }',
+    site: str = "minh-khai",
+) -> str:
+    """One ``[[agent.devices]]`` table, valid unless a part is replaced."""
+    return (
+        f'\n[[agent.devices]]\nname = "{name}"\nsite = "{site}"\nline = "{line}"\n'
+        f"{transport}\npoints = [ {points} ]\n"
+    )
 
-[[agent.devices]]
-name = "Zone"
-site = "minh-khai"
-line = "line-9"
-transport = "tcp"
-baudrate = 9600
-points = [ { sensor = "x" } ]
 
-[[agent.devices]]
-name = "scale"
-site = "minh-khai"
-line = "line-1"
-transport = "tcp"
-host = "h"
-points = [
-  { sensor = "throughput", preset = "weighing-indicator.flow" },
-  { sensor = "intake", address = 0, data_type = "int16", unit = "kg" },
-  { sensor = "energy", address = 0, data_type = "int64", unit = "Wh", scale = 0 },
-  { sensor = "melt_temp", preset = "pid-temperature-controller.process_value" },
-  { sensor = "melt_temp", preset = "pid-temperature-controller.process_value", word_order = "x" },
-  { sensor = "nothing", preset = "boiler.pv" },
+PID = 'preset = "pid-temperature-controller.process_value"'
+RTU = 'transport = "rtu"\nserial_port = "/dev/ttyUSB0"'
+
+# One mistake per case: (the [agent] section, key path of the problem, fragment of its
+# message). Each case is otherwise valid, so every rule is seen to fire on its own.
+AGENT_MISTAKES = [
+    pytest.param("[agent]\ncolour = 1\n" + _device(), "agent.colour", "unknown key", id="key"),
+    pytest.param(
+        "[agent]\nbackoff_base_s = 5.0\nbackoff_cap_s = 1.0\n" + _device(),
+        "agent.backoff_cap_s",
+        "at least backoff_base_s",
+        id="backoff",
+    ),
+    pytest.param(
+        "[agent]\n" + _device("Zone"), "agent.devices[0].name", "device id 'Zone'", id="name"
+    ),
+    pytest.param(
+        "[agent]\n" + _device(line="line-9"),
+        "agent.devices[0].line",
+        "no line 'line-9'",
+        id="line",
+    ),
+    pytest.param(
+        "[agent]\n" + _device(site="dong-mai"),
+        "agent.devices[0].site",
+        "no site 'dong-mai'",
+        id="site",
+    ),
+    pytest.param(
+        "[agent]\n" + _device(transport='transport = "tcp"\nhost = "h"\nbaudrate = 9600'),
+        "agent.devices[0].baudrate",
+        "not used with transport = 'tcp'",
+        id="serial-key-on-tcp",
+    ),
+    pytest.param(
+        "[agent]\n" + _device(transport='transport = "tcp"'),
+        "agent.devices[0].host",
+        "required key is missing",
+        id="tcp-needs-host",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(transport=RTU + '\nhost = "h"', points=f'{{ sensor = "zone1_temp", {PID} }}'),
+        "agent.devices[0].host",
+        "not used with transport = 'rtu'",
+        id="network-key-on-rtu",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(points='{ sensor = "throughput", data_type = "float32", unit = "kg/h" }'),
+        "agent.devices[0].points[0].address",
+        "required key is missing",
+        id="address-without-preset",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(points='{ sensor = "throughput", preset = "weighing-indicator.flow" }'),
+        "agent.devices[0].points[0].preset",
+        "has the points: rate, total",
+        id="preset-point",
+    ),
+    pytest.param(
+        "[agent]\n" + _device(points='{ sensor = "throughput", preset = "boiler.pv" }'),
+        "agent.devices[0].points[0].preset",
+        "unknown device preset 'boiler'",
+        id="preset",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(points='{ sensor = "intake", address = 0, data_type = "int16", unit = "kg" }'),
+        "agent.devices[0].points[0].sensor",
+        "event sensor",
+        id="event-sensor",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(points='{ sensor = "energy", address = 0, data_type = "int64", unit = "kWh" }'),
+        "agent.devices[0].points[0].data_type",
+        "'int64' is not one of",
+        id="data-type",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(
+            points='{ sensor = "energy", address = 0, data_type = "uint32", unit = "kWh", '
+            "scale = 0 }"
+        ),
+        "agent.devices[0].points[0].scale",
+        "must not be 0",
+        id="scale",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(points='{ sensor = "energy", address = 0, data_type = "uint32", unit = "Wh" }'),
+        "agent.devices[0].points[0].unit",
+        "differs from the unit of sensor 'energy'",
+        id="unit",
+    ),
+    pytest.param(
+        "[agent]\n" + _device(points=f'{{ sensor = "melt_temp", {PID}, word_order = "x" }}'),
+        "agent.devices[0].points[0].word_order",
+        "'x' is not one of",
+        id="word-order",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(points=f'{{ sensor = "melt_temp", {PID} }}, {{ sensor = "melt_temp", {PID} }}'),
+        "agent.devices[0].points[1]",
+        "already fed by agent.devices[0].points[0]",
+        id="one-point-per-sensor",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device(transport=RTU + "\nunit_id = 300", points=f'{{ sensor = "zone1_temp", {PID} }}'),
+        "agent.devices[0].unit_id",
+        "at most 247",
+        id="unit-id",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device("rtu-a", transport=RTU, points=f'{{ sensor = "zone1_temp", {PID} }}')
+        + _device(
+            "rtu-b",
+            transport=RTU + "\nbaudrate = 19200",
+            points=f'{{ sensor = "zone2_temp", {PID} }}',
+        ),
+        "agent.devices[1].serial_port",
+        "other serial settings than rtu-a",
+        id="same-serial-settings",
+    ),
+    pytest.param(
+        "[agent]\n"
+        + _device()
+        + _device(points='{ sensor = "energy", preset = "energy-meter-3ph.energy_total" }'),
+        "agent.devices[1].name",
+        "duplicate device id 'scale'",
+        id="duplicate-device",
+    ),
 ]
 
-[[agent.devices]]
-name = "rtu-a"
-site = "phan-boi"
-line = "line-1"
-transport = "rtu"
-serial_port = "/dev/ttyUSB0"
-host = "h"
-points = [ { sensor = "zone1_temp", preset = "pid-temperature-controller.process_value" } ]
 
-[[agent.devices]]
-name = "rtu-b"
-site = "phan-boi"
-line = "line-1"
-transport = "rtu"
-serial_port = "/dev/ttyUSB0"
-baudrate = 19200
-unit_id = 300
-points = [ { sensor = "zone2_temp", preset = "pid-temperature-controller.process_value" } ]
-"""
-
-EXPECTED = {
-    "agent.colour": "unknown key",
-    "agent.backoff_cap_s": "at least backoff_base_s",
-    "agent.devices[0].name": "device id 'Zone'",
-    "agent.devices[0].line": "no line 'line-9'",
-    "agent.devices[0].baudrate": "not used with transport = 'tcp'",
-    "agent.devices[0].host": "required key is missing",
-    "agent.devices[0].points[0].address": "required key is missing",
-    "agent.devices[1].points[0].preset": "has the points: rate, total",
-    "agent.devices[1].points[1].sensor": "event sensor",
-    "agent.devices[1].points[2].data_type": "'int64' is not one of",
-    "agent.devices[1].points[2].scale": "must not be 0",
-    "agent.devices[1].points[2].unit": "differs from the unit of sensor 'energy'",
-    "agent.devices[1].points[4].word_order": "'x' is not one of",
-    "agent.devices[1].points[4]": "already fed by agent.devices[1].points[3]",
-    "agent.devices[1].points[5].preset": "unknown device preset 'boiler'",
-    "agent.devices[2].host": "not used with transport = 'rtu'",
-    "agent.devices[3].unit_id": "at most 247",
-    "agent.devices[3].serial_port": "other serial settings than rtu-a",
-}
+def test_the_mistake_cases_start_from_a_valid_agent(tmp_path: Path) -> None:
+    config = load_config(_write(tmp_path, "[agent]\n" + _device()))
+    assert config.agent is not None
+    (device,) = config.agent.devices
+    assert [(p.sensor, p.unit, p.interval_s) for p in device.points] == [
+        ("throughput", "kg/h", 1.0)
+    ]
 
 
-def test_every_problem_is_named_with_its_key_path(tmp_path: Path) -> None:
-    problems = check_config(_write(tmp_path, BAD))
-    by_key: dict[str, list[str]] = {}
-    for problem in problems:
-        by_key.setdefault(problem.key, []).append(problem.message)
-    for key, fragment in EXPECTED.items():
-        assert any(fragment in message for message in by_key.get(key, [])), (key, by_key)
+@pytest.mark.parametrize(("agent_toml", "key", "fragment"), AGENT_MISTAKES)
+def test_each_agent_rule(tmp_path: Path, agent_toml: str, key: str, fragment: str) -> None:
+    problems = check_config(_write(tmp_path, agent_toml))
+    assert [p.key for p in problems] == [key], [str(p) for p in problems]
+    assert fragment in problems[0].message
 
 
 def test_agent_section_must_be_a_table_with_devices(tmp_path: Path) -> None:
