@@ -8,7 +8,7 @@ import pytest
 
 from models.states import StateThresholds
 from pilot.config import check_config, load_config
-from pilot.wiring import alarm_rules
+from pilot.wiring import line_state_tracker
 from tests.configs import EXAMPLE, problem_keys, write
 
 SECTION = """
@@ -35,7 +35,11 @@ def test_section_builds_the_state_thresholds(tmp_path: Path) -> None:
 
 def test_the_alarms_run_from_the_configured_running_threshold(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, EXAMPLE + SECTION), environ={})
-    assert alarm_rules(config).running_min_kg_h == 4.0
+    tracker = line_state_tracker(config)(config.line("minh-khai", "line-1"))
+    tracker.update(line_temp_c=200.0, throughput_kg_h=3.0)
+    assert not tracker.running
+    tracker.update(throughput_kg_h=4.0)
+    assert tracker.running
 
 
 @pytest.mark.parametrize(
