@@ -20,10 +20,10 @@ from monitoring.stores.influxdb1 import InfluxDB1Store
 from monitoring.stores.influxdb2 import InfluxDB2Store
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import Config, StoreSettings
+from sensors.lines import Line
 from sensors.mqtt import BrokerSettings
 from sensors.outbox import Outbox
 from sensors.schema import Reading
-from sensors.simulator import LineParams
 
 if TYPE_CHECKING:
     from sensors.modbus.agent import Agent
@@ -129,19 +129,22 @@ def make_agent(
     )
 
 
-def line_params(config: Config, site_id: str, line_id: str) -> LineParams:
-    """Simulator parameters of one configured line."""
+def line_params(config: Config, site_id: str, line_id: str) -> Line:
+    """One configured line as the simulator drives it, with its site's households."""
     site = config.site(site_id)
     line = config.line(site_id, line_id)
-    return LineParams(
+    return Line(
         site=site.id,
         line=line.id,
-        sensors=tuple(line.sensors),
+        name=line.name,
         process_window_c=line.process_window_c,
         degradation_c=line.degradation_c,
         nominal_throughput_kg_h=line.nominal_throughput_kg_h,
         heater_kw=line.heater_kw,
+        sensors=tuple(line.sensors),
         households=tuple(h.id for h in site.households),
+        name_vi=line.name_vi,
+        product=line.product,
         timezone=config.timezone,
     )
 
