@@ -21,9 +21,9 @@ References
 [BaoMoi] Báo Mới, "Ô nhiễm làng nghề – 'căn bệnh nan y' ở Phan Bôi" (undated): the
     non-recyclable part is collected and, in a truncated sentence, most likely burned,
     https://m.baomoi.com/o-nhiem-lang-nghe-can-benh-nan-y-o-phan-boi/c/28490310.epi
-[BaoTinTuc] Báo Tin Tức, "Ảnh 360: Đỏ ô nhiễm từ làng tái chế nhựa giáp ranh giữa Hà Nội
-    và Hưng Yên" (2024): 600-650 t/day of plastic waste input (Hưng Yên DONRE statistics)
-    and about 70 t/day of residual solid waste in Minh Khai,
+[BaoTinTuc] Báo Tin Tức, "Ảnh 360" photo story on the plastic-recycling village on the
+    Hà Nội–Hưng Yên border (2024): 600-650 t/day of plastic waste input (Hưng Yên DONRE
+    statistics) and about 70 t/day of residual solid waste in Minh Khai,
     https://baotintuc.vn/anh-360/anh-360-do-o-nhiem-tu-lang-tai-che-nhua-giap-ranh-giua-ha-noi-va-hung-yen-20241120091229566.htm
 [SOLEN] SOLEN, "Initiative to renew plastic recycling craft village: Minh Khai craft
     village, Hưng Yên, Vietnam" (citing Hưng Yên DONRE): 60-65 t/day of residual solid
@@ -40,8 +40,10 @@ References
 [PlasticsTech] Plastics Technology, "Extrusion: The importance of zone 1 barrel
     temperature" (blog): most of the melting energy comes from frictional drag,
     http://plasticstechnology.com/blog/post/extrusion-the-importance-of-zone-1-barrel-temperature
-[TRANSFORM-CE] Interreg North-West Europe, TRANSFORM-CE project, news "Intrusion-extrusion
-    moulding" (vb.nweurope.eu): filling a mould takes about 5 min, cooling about 30 min.
+[TRANSFORM-CE] Interreg North-West Europe, TRANSFORM-CE project, news "Intrusion
+    Extrusion Moulding" (Green Plastic Factory, Almere): filling a mould takes about
+    5 min, cooling about 30 min,
+    https://vb.nweurope.eu/projects/project-search/transform-ce-transforming-single-use-plastic-waste-into-additive-manufacturing-and-intrusion-extrusion-moulding-feedstocks-and-creating-a-new-circular-economy-model-for-nwe/news/intrusion-extrusion-moulding/
 [Dowell] Dowell Machinery, "What factors affect the energy consumption of a plastic
     pelleting" (vendor article): pelletizing typically takes 0.15-0.55 kWh/kg,
     https://www.dowell-machinery.net/news/industry-news/what-factors-affect-the-energy-consumption-of-a-plastic-pelleting.html
