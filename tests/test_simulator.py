@@ -17,6 +17,7 @@ from sensors.simulator import (
     BASELINE,
     POST,
     Simulation,
+    SimulationError,
     check_line,
     example_line,
     simulate_line,
@@ -292,22 +293,22 @@ def test_schedule_of_a_day_does_not_depend_on_the_start() -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(SimulationError, match="aware"):
         Simulation(
             PARAMS, regime="post", start=datetime(2019, 6, 3), end=datetime(2019, 6, 4), seed=1
         )
-    with pytest.raises(ValueError, match="regime"):
+    with pytest.raises(SimulationError, match="regime"):
         Simulation(PARAMS, regime="later", start=MONDAY, end=MONDAY + timedelta(1), seed=1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(SimulationError, match="seed"):
         Simulation(PARAMS, regime="post", start=MONDAY, end=MONDAY + timedelta(1), seed=-1)
-    with pytest.raises(ValueError, match="after start"):
+    with pytest.raises(SimulationError, match="after start"):
         Simulation(PARAMS, regime="post", start=MONDAY, end=MONDAY, seed=1)
     bad = SensorSpec("minh-khai", "line-1", "zone9_temp", "barrel_temp", "degC", 0, 450, 1.0)
-    with pytest.raises(ValueError, match="setpoint"):
+    with pytest.raises(SimulationError, match="setpoint"):
         check_line(replace(PARAMS, sensors=(*PARAMS.sensors, bad)))
-    with pytest.raises(ValueError, match="another line"):
+    with pytest.raises(SimulationError, match="another line"):
         check_line(replace(PARAMS, sensors=(replace(bad, line="line-2", zone=9, setpoint=200.0),)))
-    with pytest.raises(ValueError, match="process window"):
+    with pytest.raises(SimulationError, match="process window"):
         Simulation(
             replace(PARAMS, degradation_c=200.0),
             regime="post",
@@ -315,8 +316,8 @@ def test_bad_arguments_are_refused() -> None:
             end=MONDAY + timedelta(1),
             seed=1,
         )
-    with pytest.raises(ValueError, match="household"):
+    with pytest.raises(SimulationError, match="household"):
         check_line(replace(PARAMS, households=()))
-    with pytest.raises(ValueError, match="jitter"):
+    with pytest.raises(SimulationError, match="jitter"):
         replace(POST, lunch_end_h=11.6)
     assert isinstance(PARAMS, Line)

@@ -62,6 +62,7 @@ the baseline most of it is burned in the open in the evening, in the post regime
 True
 """
 
+from sensors.errors import SimulationError
 from sensors.simulator.example import EXAMPLE_HOUSEHOLDS, example_line
 from sensors.simulator.line_check import check_line
 from sensors.simulator.regime import BASELINE, POST, REGIMES, Regime, RegimeParams
@@ -78,6 +79,7 @@ __all__ = [
     "Regime",
     "RegimeParams",
     "Simulation",
+    "SimulationError",
     "SimulationTotals",
     "check_line",
     "example_line",

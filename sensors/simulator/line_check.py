@@ -13,6 +13,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sensors.catalog import KINDS, SensorSpec
+from sensors.errors import SimulationError
 from sensors.lines import Line
 from sensors.topics import check_id
 
@@ -33,41 +34,41 @@ def check_line(line: Line) -> None:
 
     Raises
     ------
-    ValueError
+    SimulationError
         Naming the line (and sensor) and what to change.
     """
     check_id(line.site, "site")
     check_id(line.line, "line")
     where = f"{line.site}/{line.line}"
     if not line.sensors:
-        raise ValueError(f"{where}: a line needs at least one sensor")
+        raise SimulationError(f"{where}: a line needs at least one sensor")
     names = [s.sensor for s in line.sensors]
     if len(set(names)) != len(names):
-        raise ValueError(f"{where}: sensor names must be unique, got {names}")
+        raise SimulationError(f"{where}: sensor names must be unique, got {names}")
     for spec in line.sensors:
         check_spec(spec, line.site, line.line)
     low, high = line.process_window_c
     if not low < high < line.degradation_c:
-        raise ValueError(
+        raise SimulationError(
             f"{where}: need process window low < high < degradation_c, got "
             f"{line.process_window_c} and {line.degradation_c}"
         )
     if not line.nominal_throughput_kg_h > 0:
-        raise ValueError(f"{where}: nominal_throughput_kg_h must be positive")
+        raise SimulationError(f"{where}: nominal_throughput_kg_h must be positive")
     if not line.heater_kw >= 0:
-        raise ValueError(f"{where}: heater_kw must not be negative")
+        raise SimulationError(f"{where}: heater_kw must not be negative")
     needs_households = any(s.kind == "intake" for s in line.sensors)
     if needs_households and not line.households:
-        raise ValueError(f"{where}: an intake sensor needs at least one household code")
+        raise SimulationError(f"{where}: an intake sensor needs at least one household code")
     for code in line.households:
         if not isinstance(code, str) or not 0 < len(code) <= 64:
-            raise ValueError(f"{where}: household code {code!r} must be 1-64 characters")
+            raise SimulationError(f"{where}: household code {code!r} must be 1-64 characters")
     if len(set(line.households)) != len(line.households):
-        raise ValueError(f"{where}: household codes must be unique")
+        raise SimulationError(f"{where}: household codes must be unique")
     try:
         ZoneInfo(line.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{where}: unknown timezone {line.timezone!r}") from None
+        raise SimulationError(f"{where}: unknown timezone {line.timezone!r}") from None
 
 
 def check_spec(spec: SensorSpec, site: str, line: str) -> None:
@@ -75,29 +76,31 @@ def check_spec(spec: SensorSpec, site: str, line: str) -> None:
 
     Raises
     ------
-    ValueError
+    SimulationError
         Naming the sensor and what to change.
     """
     where = "/".join(spec.key)
     if (spec.site, spec.line) != (site, line):
-        raise ValueError(f"{where}: sensor belongs to another line than {site}/{line}")
+        raise SimulationError(f"{where}: sensor belongs to another line than {site}/{line}")
     if spec.kind not in KINDS:
-        raise ValueError(f"{where}: unknown kind {spec.kind!r}; known: {sorted(KINDS)}")
+        raise SimulationError(f"{where}: unknown kind {spec.kind!r}; known: {sorted(KINDS)}")
     if spec.unit != KINDS[spec.kind]:
-        raise ValueError(f"{where}: unit {spec.unit!r} must be {KINDS[spec.kind]!r}")
+        raise SimulationError(f"{where}: unit {spec.unit!r} must be {KINDS[spec.kind]!r}")
     if not spec.interval_s > 0:
-        raise ValueError(f"{where}: interval_s must be positive")
+        raise SimulationError(f"{where}: interval_s must be positive")
     if not spec.valid_min < spec.valid_max:
-        raise ValueError(f"{where}: valid_min must be below valid_max")
+        raise SimulationError(f"{where}: valid_min must be below valid_max")
     if spec.kind == "barrel_temp" and (spec.zone is None or spec.setpoint is None):
-        raise ValueError(f"{where}: a barrel_temp sensor needs a zone and a setpoint")
+        raise SimulationError(f"{where}: a barrel_temp sensor needs a zone and a setpoint")
     if spec.kind == "mould_temp" and spec.setpoint is None:
-        raise ValueError(f"{where}: a mould_temp sensor needs a setpoint")
+        raise SimulationError(f"{where}: a mould_temp sensor needs a setpoint")
     if spec.kind in ("energy", "fuel") and not spec.counter:
-        raise ValueError(f"{where}: {spec.kind} sensors are simulated as counters: counter=True")
+        raise SimulationError(
+            f"{where}: {spec.kind} sensors are simulated as counters: counter=True"
+        )
     if spec.kind == "intake" and not spec.event:
-        raise ValueError(f"{where}: intake sensors are weighing events: event=True")
+        raise SimulationError(f"{where}: intake sensors are weighing events: event=True")
     if spec.kind == "residue" and not (spec.event or spec.counter):
-        raise ValueError(f"{where}: a residue sensor needs event=True or counter=True")
+        raise SimulationError(f"{where}: a residue sensor needs event=True or counter=True")
     if spec.kind not in ("energy", "fuel", "intake", "residue") and (spec.counter or spec.event):
-        raise ValueError(f"{where}: {spec.kind} sensors are sampled, not counters or events")
+        raise SimulationError(f"{where}: {spec.kind} sensors are sampled, not counters or events")

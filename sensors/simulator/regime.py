@@ -58,6 +58,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
+from sensors.errors import SimulationError
+
 __all__ = ["BASELINE", "POST", "REGIMES", "Regime", "RegimeParams"]
 
 #: Name of a regime: village practice or the BAT/BEP pilot line.
@@ -263,16 +265,18 @@ class RegimeParams:
         )
         gap_h = 2 * self.schedule_jitter_s / 3600.0
         if not all(b - a > gap_h for a, b in itertools.pairwise(hours)):
-            raise ValueError(
+            raise SimulationError(
                 f"{self.name}: preheat < shift start < lunch start < lunch end < shift end "
                 f"must hold with gaps of more than twice the jitter ({gap_h:g} h)"
             )
         if self.preheat_start_h - self.schedule_jitter_s / 3600.0 < 0.0:
-            raise ValueError(f"{self.name}: the working day must start after local midnight")
+            raise SimulationError(f"{self.name}: the working day must start after local midnight")
         if not self.shift_end_h + self.schedule_jitter_s / 3600.0 + 0.25 < self.burn_time_h < 24:
-            raise ValueError(f"{self.name}: burn_time_h must lie after the shift, before midnight")
+            raise SimulationError(
+                f"{self.name}: burn_time_h must lie after the shift, before midnight"
+            )
         if self.heat_source not in ("electric", "furnace"):
-            raise ValueError(f"{self.name}: heat_source must be 'electric' or 'furnace'")
+            raise SimulationError(f"{self.name}: heat_source must be 'electric' or 'furnace'")
         positive = {
             "tau_heat_s": self.tau_heat_s,
             "tau_cool_s": self.tau_cool_s,
@@ -289,7 +293,7 @@ class RegimeParams:
         }
         for name, value in positive.items():
             if not value > 0:
-                raise ValueError(f"{self.name}: {name} must be positive, got {value}")
+                raise SimulationError(f"{self.name}: {name} must be positive, got {value}")
         shares = {
             "residue_share": self.residue_share,
             "open_burn_share": self.open_burn_share,
@@ -297,17 +301,17 @@ class RegimeParams:
         }
         for name, value in shares.items():
             if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{self.name}: {name} must lie in [0, 1], got {value}")
+                raise SimulationError(f"{self.name}: {name} must lie in [0, 1], got {value}")
         if self.residue_share >= 1.0:
-            raise ValueError(f"{self.name}: residue_share must be below 1")
+            raise SimulationError(f"{self.name}: residue_share must be below 1")
         if not 0.0 < self.batch_discharge_fraction <= 1.0:
-            raise ValueError(f"{self.name}: batch_discharge_fraction must lie in (0, 1]")
+            raise SimulationError(f"{self.name}: batch_discharge_fraction must lie in (0, 1]")
         if self.batch_cycle_s is not None and not self.batch_cycle_s > 0:
-            raise ValueError(f"{self.name}: batch_cycle_s must be positive or None")
+            raise SimulationError(f"{self.name}: batch_cycle_s must be positive or None")
         if not 0 < self.delivery_min_kg <= self.delivery_max_kg:
-            raise ValueError(f"{self.name}: need 0 < delivery_min_kg <= delivery_max_kg")
+            raise SimulationError(f"{self.name}: need 0 < delivery_min_kg <= delivery_max_kg")
         if not all(0 <= d <= 6 for d in self.workdays):
-            raise ValueError(f"{self.name}: workdays are weekday numbers 0 (Monday) to 6")
+            raise SimulationError(f"{self.name}: workdays are weekday numbers 0 (Monday) to 6")
 
 
 #: The BAT/BEP pilot line: electric heating, PID-like control, residue to the pilot line.

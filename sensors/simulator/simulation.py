@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from sensors.errors import SimulationError
 from sensors.lines import Line
 from sensors.schema import US_PER_S, Reading, us_from_datetime
 from sensors.simulator.channels import make_channels
@@ -67,7 +68,7 @@ class Simulation:
 
     Raises
     ------
-    ValueError
+    SimulationError
         For a line the simulator cannot drive, a naive or empty period, a negative
         seed, an unknown regime or a non-positive ``interval_s``.
     """
@@ -84,15 +85,15 @@ class Simulation:
         regime_params: RegimeParams | None = None,
     ) -> None:
         if regime not in REGIMES:
-            raise ValueError(f"regime must be 'baseline' or 'post', got {regime!r}")
+            raise SimulationError(f"regime must be 'baseline' or 'post', got {regime!r}")
         if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("start and end must be aware datetimes (e.g. tzinfo=UTC)")
+            raise SimulationError("start and end must be aware datetimes (e.g. tzinfo=UTC)")
         if not end > start:
-            raise ValueError(f"end {end.isoformat()} must be after start {start.isoformat()}")
+            raise SimulationError(f"end {end.isoformat()} must be after start {start.isoformat()}")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            raise SimulationError(f"seed must be a non-negative integer, got {seed!r}")
         if interval_s is not None and not interval_s > 0:
-            raise ValueError(f"interval_s must be positive, got {interval_s}")
+            raise SimulationError(f"interval_s must be positive, got {interval_s}")
         check_line(line)
         self.line = line
         self.regime = regime
