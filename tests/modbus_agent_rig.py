@@ -16,6 +16,7 @@ from sensors.modbus.registers import encode_registers
 from sensors.outbox import Outbox
 from sensors.schema import Reading
 from tests.configs import example_config
+from tests.fixtures_modbus import ModbusServer
 
 SITE, LINE = "minh-khai", "line-1"
 #: Preset point of a PID temperature controller's process value.
@@ -87,3 +88,24 @@ def run_agent(config: Config, tmp_path: Path, seconds: float, **kwargs: object):
     collector.stop()
     agent.outbox.close()
     return agent, collector, stored_at
+
+
+def one_pid_zone(
+    tmp_path: Path, broker_url: str, prefix: str, value_c: float, interval_s: float
+) -> tuple[ModbusServer, Config]:
+    """A started PID controller holding ``value_c`` [°C], and an agent polling it as
+    ``zone1_temp`` every ``interval_s`` [s] over Modbus TCP; stop the server when done."""
+    server = ModbusServer({1: {"holding": at(0, words(value_c, "int16", scale=0.1))}}).start()
+    config = agent_config(
+        tmp_path,
+        broker_url,
+        prefix,
+        device_toml(
+            "zone-pid",
+            [{"sensor": "zone1_temp", "preset": PID_PV, "interval_s": interval_s}],
+            transport="tcp",
+            host="127.0.0.1",
+            port=server.port,
+        ),
+    )
+    return server, config

@@ -25,6 +25,7 @@ from tests.modbus_agent_rig import (
     agent_config,
     at,
     device_toml,
+    one_pid_zone,
     run_agent,
     stored_values,
     words,
@@ -182,19 +183,7 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
 
 def test_pilot_agent_command_runs_until_sigterm(mosquitto_broker, tmp_path):
     prefix = f"cli{uuid.uuid4().hex[:8]}"
-    server = ModbusServer({1: {"holding": at(0, words(199.9, "int16", scale=0.1))}}).start()
-    config = agent_config(
-        tmp_path,
-        mosquitto_broker.url,
-        prefix,
-        device_toml(
-            "zone-pid",
-            [{"sensor": "zone1_temp", "preset": PID_PV, "interval_s": 0.2}],
-            transport="tcp",
-            host="127.0.0.1",
-            port=server.port,
-        ),
-    )
+    server, config = one_pid_zone(tmp_path, mosquitto_broker.url, prefix, 199.9, interval_s=0.2)
     assert config.path is not None
     collector = make_collector(config)
     collector.start()

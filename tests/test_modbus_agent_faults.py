@@ -23,6 +23,7 @@ from tests.modbus_agent_rig import (
     agent_config,
     at,
     device_toml,
+    one_pid_zone,
     run_agent,
     stored_values,
     words,
@@ -107,19 +108,7 @@ def test_device_that_stops_answering_does_not_delay_the_others(mosquitto_broker,
 
 def test_broker_outage_loses_no_polled_reading(fresh_mosquitto, tmp_path):
     prefix = f"out{uuid.uuid4().hex[:8]}"
-    server = ModbusServer({1: {"holding": at(0, words(210.0, "int16", scale=0.1))}}).start()
-    config = agent_config(
-        tmp_path,
-        fresh_mosquitto.url,
-        prefix,
-        device_toml(
-            "zone-pid",
-            [{"sensor": "zone1_temp", "preset": PID_PV, "interval_s": 0.1}],
-            transport="tcp",
-            host="127.0.0.1",
-            port=server.port,
-        ),
-    )
+    server, config = one_pid_zone(tmp_path, fresh_mosquitto.url, prefix, 210.0, interval_s=0.1)
     polled: list[Reading] = []
     collector = make_collector(config)
     collector.start()
