@@ -32,7 +32,6 @@ if str(ROOT) not in sys.path:
 from ingest import binary, free_port, influx_query, start_mosquitto, stop  # noqa: E402
 
 from pilot.config import load_config  # noqa: E402
-from pilot.wiring import line_params  # noqa: E402
 from sensors.mqtt import BrokerSettings  # noqa: E402
 from sensors.publisher import publish  # noqa: E402
 from sensors.simulator import simulate_line  # noqa: E402
@@ -135,7 +134,7 @@ def main() -> None:
     def run(index: int, site: str, line: str) -> None:
         stats = publish(
             simulate_line(
-                line_params(config, site, line),
+                config.line(site, line),
                 regime="post",
                 start=START,
                 end=START.replace(day=START.day + 3),

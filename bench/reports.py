@@ -121,7 +121,6 @@ def evaluation(folder: Path, days: float, draws: int) -> tuple[int, float, float
     from monitoring.stores.sqlite import SQLiteStore
     from pilot.cli import main
     from pilot.config import default_config_path, load_config
-    from pilot.wiring import line_params
     from sensors.simulator import Simulation
 
     config = load_config(default_config_path())
@@ -138,7 +137,7 @@ def evaluation(folder: Path, days: float, draws: int) -> tuple[int, float, float
         for site in config.sites:
             for line in site.lines:
                 sim = Simulation(
-                    line_params(config, site.id, line.id),
+                    config.line(site.id, line.id),
                     regime=regime,  # type: ignore[arg-type]
                     start=start,
                     end=end,

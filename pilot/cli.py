@@ -135,7 +135,7 @@ def _device_settings(config, args: argparse.Namespace, site: str, line: str, ind
 def cmd_simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from pilot.wiring import line_params, make_outbox
+    from pilot.wiring import make_outbox
     from sensors.publisher import publish
     from sensors.simulator import simulate_line
 
@@ -181,7 +181,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         try:
             stats = publish(
                 simulate_line(
-                    line_params(config, site_id, line_id),
+                    config.line(site_id, line_id),
                     regime=regime,
                     start=start,
                     end=end,

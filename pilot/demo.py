@@ -27,7 +27,6 @@ from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import Config
 from pilot.embedded_broker import EmbeddedBroker
 from pilot.errors import PilotError
-from pilot.wiring import line_params
 from sensors.mqtt import BrokerSettings
 from sensors.publisher import publish
 from sensors.schema import us_from_datetime
@@ -225,7 +224,7 @@ def run_demo(
             file=None,
         )
         for index, (period, site_id, line_id) in enumerate(segments):
-            params = line_params(config, site_id, line_id)
+            params = config.line(site_id, line_id)
             start = period.start
             end = min(period.end, start + timedelta(days=options.days))
             sim = Simulation(

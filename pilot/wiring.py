@@ -24,7 +24,6 @@ from sensors.lines import Line
 from sensors.mqtt import BrokerSettings
 from sensors.outbox import Outbox
 from sensors.schema import Reading
-from sensors.simulator import LineParams
 
 if TYPE_CHECKING:
     from sensors.modbus.agent import Agent
@@ -127,22 +126,6 @@ def make_agent(
         backoff_base_s=settings.backoff_base_s,
         backoff_cap_s=settings.backoff_cap_s,
         clock_tolerance_s=settings.clock_tolerance_s,
-    )
-
-
-def line_params(config: Config, site_id: str, line_id: str) -> LineParams:
-    """Simulator parameters of one configured line."""
-    line = config.line(site_id, line_id)
-    return LineParams(
-        site=line.site,
-        line=line.id,
-        sensors=tuple(line.sensors),
-        process_window_c=line.process_window_c,
-        degradation_c=line.degradation_c,
-        nominal_throughput_kg_h=line.nominal_throughput_kg_h,
-        heater_kw=line.heater_kw,
-        households=line.households,
-        timezone=line.timezone,
     )
 
 

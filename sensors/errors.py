@@ -40,3 +40,12 @@ class PublishError(SensorsError):
     """Readings could not be published: no connection, no CONNACK, or no acknowledgement."""
 
     reason = "publish_failed"
+
+
+class SimulationError(SensorsError, ValueError):
+    """A simulation cannot run as asked: a line, regime parameter or period is invalid.
+
+    Also a :class:`ValueError`, so callers that check arguments that way still catch it.
+    """
+
+    reason = "bad_simulation"

@@ -21,6 +21,12 @@ import paho.mqtt.client as mqtt
 
 _DEFAULT_PORTS = {"mqtt": 1883, "tcp": 1883, "mqtts": 8883, "ssl": 8883}
 
+#: First and longest wait between automatic reconnects of every MQTT client [s]. paho
+#: doubles the wait from one to the other inside its own network thread, so this
+#: schedule is paho's, not :class:`sensors.backoff.Backoff` (which drives the retries
+#: that our code makes itself).
+RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
+
 
 @dataclass(frozen=True)
 class BrokerSettings:
@@ -85,7 +91,8 @@ def make_client(
 ) -> mqtt.Client:
     """A paho-mqtt 2 client (MQTT 3.1.1) configured from ``settings``; not yet connected.
 
-    The automatic reconnect of ``loop_start`` uses exponential backoff from 1 s to 30 s.
+    The automatic reconnect of ``loop_start`` uses exponential backoff from
+    :data:`RECONNECT_MIN_S` to :data:`RECONNECT_MAX_S`.
     """
     client = mqtt.Client(
         callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
@@ -106,5 +113,5 @@ def make_client(
         )
         if settings.tls_insecure:
             client.tls_insecure_set(True)
-    client.reconnect_delay_set(min_delay=1, max_delay=30)
+    client.reconnect_delay_set(min_delay=RECONNECT_MIN_S, max_delay=RECONNECT_MAX_S)
     return client

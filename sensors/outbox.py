@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sensors.errors import SensorsError
+from sensors.sqlite_file import open_durable
 
 __all__ = ["Outbox", "OutboxError", "OutboxMessage"]
 
@@ -90,19 +91,17 @@ class Outbox:
         self.path = Path(path)
         self.max_bytes = max_bytes
         self.max_rows = max_rows
+        # Durable (WAL, synchronous=FULL): a message the device believes kept must
+        # survive a power cut.
+        self._conn = open_durable(self.path, schema=_SCHEMA, what="outbox", error=OutboxError)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: a message the device believes kept must survive a power cut.
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.executescript(_SCHEMA)
             rows, size = self._conn.execute(
                 "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox"
             ).fetchone()
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
+            self._conn.close()
             raise OutboxError(
-                f"cannot open outbox {self.path}: {exc}; check the path and its permissions"
+                f"cannot read outbox {self.path}: {exc}; check the path and its permissions"
             ) from exc
         self._lock = threading.Lock()
         self._rows = int(rows)

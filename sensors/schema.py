@@ -60,6 +60,8 @@ MAX_SEQ = 2**53
 #: Latest integer device time accepted [ms]: 9999-12-31T23:59:59.999Z, the last instant
 #: a datetime can hold (later ones crashed the collector's messages; found by fuzzing).
 MAX_TS_MS = 253_402_300_799_999
+#: Microseconds per second: device times are integers [µs since the epoch].
+US_PER_S = 1_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -109,7 +111,7 @@ def datetime_from_us(ts_us: int) -> datetime:
     >>> datetime_from_us(1_000_000).isoformat()
     '1970-01-01T00:00:01+00:00'
     """
-    seconds, micros = divmod(ts_us, 1_000_000)
+    seconds, micros = divmod(ts_us, US_PER_S)
     return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micros)
 
 
@@ -122,7 +124,7 @@ def us_from_datetime(when: datetime) -> int:
     if when.tzinfo is None:
         raise ValueError("naive datetime: give a timezone (UTC for device time)")
     delta = when - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (delta.days * 86_400 + delta.seconds) * US_PER_S + delta.microseconds
 
 
 def format_ts(ts_us: int) -> str:

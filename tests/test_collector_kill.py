@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from pilot.config import load_config
-from pilot.wiring import line_params
 from sensors.publisher import publish
 from sensors.simulator import simulate_line
 from tests.configs import example_config
@@ -81,7 +80,7 @@ def test_sigkill_mid_stream_loses_nothing(mosquitto_broker, tmp_path):
     expected = []
     streams = []
     for index, (site, line) in enumerate(config.catalog().lines()):
-        params = line_params(config, site, line)
+        params = config.line(site, line)
         readings = list(
             simulate_line(params, regime="post", start=start, end=end, seed=7 + index, interval_s=2)
         )

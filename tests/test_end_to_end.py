@@ -18,7 +18,6 @@ from monitoring.collector import Collector
 from monitoring.quarantine import Quarantine
 from monitoring.stores.influxdb1 import InfluxDB1Store
 from pilot.config import load_config
-from pilot.wiring import line_params
 from sensors.publisher import publish
 from sensors.simulator import simulate_line
 from sensors.topics import build_topic
@@ -82,7 +81,7 @@ def test_simulated_lines_through_mosquitto_into_influxdb(
     end = start + timedelta(hours=1)
     streams = {}
     for index, (site, line) in enumerate(config.catalog().lines()):
-        params = line_params(config, site, line)
+        params = config.line(site, line)
         streams[(site, line)] = list(
             simulate_line(params, regime="post", start=start, end=end, seed=11 + index)
         )

@@ -11,7 +11,6 @@ from models.activity import extract_activity
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.cmd_estimate import estimate, line_parameters
 from pilot.config import default_config_path, load_config
-from pilot.wiring import line_params
 from sensors.simulator import Simulation
 
 CONFIG = load_config(default_config_path())
@@ -26,7 +25,7 @@ def test_extraction_recovers_simulated_mass_and_energy(
     start = CONFIG.period(period_id).start
     end = start + timedelta(days=1)
     sim = Simulation(
-        line_params(CONFIG, "minh-khai", "line-1"),
+        CONFIG.line("minh-khai", "line-1"),
         regime=regime,  # type: ignore[arg-type]
         start=start,
         end=end,

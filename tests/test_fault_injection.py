@@ -35,7 +35,6 @@ import pytest
 from monitoring.errors import StoreError
 from monitoring.stores.influxdb1 import InfluxDB1Store
 from pilot.config import load_config
-from pilot.wiring import line_params
 from sensors.outbox import Outbox
 from sensors.publisher import PublishStats, publish
 from sensors.schema import Reading
@@ -128,7 +127,7 @@ def test_nothing_lost_through_broker_restart_collector_kill_and_database_outage(
     for index, (site, line) in enumerate(config.catalog().lines()):
         readings = list(
             simulate_line(
-                line_params(config, site, line),
+                config.line(site, line),
                 regime="post",
                 start=START,
                 end=END,

@@ -15,7 +15,6 @@ import pytest
 
 from monitoring.stores.influxdb1 import InfluxDB1Store
 from pilot.config import default_config_path, load_config
-from pilot.wiring import line_params
 from sensors.simulator import simulate_line
 
 GRAFANA = Path(__file__).resolve().parents[1] / "monitoring" / "grafana"
@@ -70,7 +69,7 @@ def test_every_influxql_panel_query_returns_series(influxdb_server, influxdb_dat
     config = load_config(default_config_path())
     store = InfluxDB1Store(influxdb_server.url, database=influxdb_database)
     for index, site in enumerate(config.sites):
-        params = line_params(config, site.id, "line-1")
+        params = config.line(site.id, "line-1")
         store.write(
             list(
                 simulate_line(

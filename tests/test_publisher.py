@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import paho.mqtt.client as mqtt
 import pytest
 
+from sensors.batching import MAX_BATCH_AGE_S, Batches
 from sensors.errors import PublishError
 from sensors.mqtt import BrokerSettings
 from sensors.publisher import PublishStats, publish
@@ -240,3 +241,37 @@ def test_bad_arguments_are_refused() -> None:
     with pytest.raises(ValueError, match="speed"):
         publish([], settings=settings, prefix="upops", speed=0.0)
     assert PublishStats(1, 10, 2.0).readings_per_s == 5.0
+
+
+class _Sink:
+    """Records what :class:`~sensors.batching.Batches` sends (no broker involved)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, list[int]]] = []
+
+    def send(self, topic: str, batch: list[Reading]) -> None:
+        self.sent.append((topic, [r.seq for r in batch]))
+
+    def tick(self) -> None:
+        pass
+
+
+def test_batches_per_sensor_leave_full_or_when_stale() -> None:
+    sink = _Sink()
+    batches = Batches(sink, prefix="upops", batch_size=3)
+    for i in range(4):
+        for sensor in ("zone1_temp", "melt_temp"):
+            batches.add(Reading("mk", "line-1", sensor, i, 200.0, "degC", i), now=0.1 * i)
+    # Full batches leave at once, one sensor's readings never mix with another's.
+    assert sink.sent == [
+        ("upops/mk/line-1/zone1_temp", [0, 1, 2]),
+        ("upops/mk/line-1/melt_temp", [0, 1, 2]),
+    ]
+    batches.flush_stale(now=0.3 + MAX_BATCH_AGE_S - 0.01)
+    assert len(sink.sent) == 2  # the partial batches are not stale yet
+    batches.flush_stale(now=0.3 + MAX_BATCH_AGE_S)
+    assert sink.sent[2:] == [
+        ("upops/mk/line-1/zone1_temp", [3]),
+        ("upops/mk/line-1/melt_temp", [3]),
+    ]
+    assert batches.next_due == math.inf

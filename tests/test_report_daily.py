@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
-from pilot.wiring import line_params
 from sensors.simulator import simulate_line
 from tests.servers import require_binary
 
@@ -26,7 +25,7 @@ def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys
         store.write(
             list(
                 simulate_line(
-                    line_params(config, site.id, "line-1"),
+                    config.line(site.id, "line-1"),
                     regime="baseline",
                     start=start,
                     end=start + timedelta(days=1),

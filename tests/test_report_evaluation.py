@@ -24,7 +24,6 @@ from monitoring.stores.sqlite import SQLiteStore
 from pilot.cli import main
 from pilot.cmd_estimate import estimate
 from pilot.config import default_config_path, load_config
-from pilot.wiring import line_params
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
 from sensors.simulator import Simulation
 from tests.servers import require_binary
@@ -58,7 +57,7 @@ def _folder(path: Path, segments: list[dict[str, object]], *, simulate: set[str]
         if seg["regime"] not in simulate:
             continue
         sim = Simulation(
-            line_params(CONFIG, SITE, LINE),
+            CONFIG.line(SITE, LINE),
             regime=seg["regime"],  # type: ignore[arg-type]
             start=pd.Timestamp(seg["start_utc"]).to_pydatetime(),
             end=pd.Timestamp(seg["end_utc"]).to_pydatetime(),

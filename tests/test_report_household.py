@@ -30,7 +30,6 @@ from pilot.cli import main
 from pilot.cmd_estimate import line_parameters
 from pilot.cmd_import import SurveyStore, import_file
 from pilot.config import default_config_path, load_config
-from pilot.wiring import line_params
 from reports.household import font_path, month_bounds
 from reports.i18n import MESSAGES, number, significant
 from sensors.simulator import simulate_line
@@ -65,7 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             store.write(
                 list(
                     simulate_line(
-                        line_params(CONFIG, site.id, "line-1"),
+                        CONFIG.line(site.id, "line-1"),
                         regime=regime,
                         start=start,
                         end=start + timedelta(days=1),

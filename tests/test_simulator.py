@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 
 from sensors.catalog import SensorSpec
+from sensors.lines import Line
 from sensors.simulator import (
     BASELINE,
     POST,
-    LineParams,
     Simulation,
+    SimulationError,
+    check_line,
     example_line,
     simulate_line,
     simulate_line_totals,
@@ -180,8 +182,8 @@ def test_energy_counter_monotonic_and_specific_energy_in_band(
         assert energy[-1] == pytest.approx(run.sim.totals.energy_kwh, abs=0.02)
         assert np.all(np.diff(run.series["fuel"].value) >= 0)
     post = post_week.sim.totals
-    # Documented band for the electric line (RegimeParams: 0.15-0.55 kWh/kg drive band
-    # of pilot-context §4 plus heater duty).
+    # Documented band for the electric line (RegimeParams: the 0.15-0.55 kWh/kg
+    # pelletizing band for the drive plus heater duty).
     assert 0.3 <= post.specific_energy_kwh_per_kg <= 0.6
     assert post.fuel_kwh == 0.0
     assert post_week.series["fuel"].value.max() == 0.0
@@ -291,23 +293,31 @@ def test_schedule_of_a_day_does_not_depend_on_the_start() -> None:
 
 
 def test_bad_arguments_are_refused() -> None:
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(SimulationError, match="aware"):
         Simulation(
             PARAMS, regime="post", start=datetime(2019, 6, 3), end=datetime(2019, 6, 4), seed=1
         )
-    with pytest.raises(ValueError, match="regime"):
+    with pytest.raises(SimulationError, match="regime"):
         Simulation(PARAMS, regime="later", start=MONDAY, end=MONDAY + timedelta(1), seed=1)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(SimulationError, match="seed"):
         Simulation(PARAMS, regime="post", start=MONDAY, end=MONDAY + timedelta(1), seed=-1)
-    with pytest.raises(ValueError, match="after start"):
+    with pytest.raises(SimulationError, match="after start"):
         Simulation(PARAMS, regime="post", start=MONDAY, end=MONDAY, seed=1)
     bad = SensorSpec("minh-khai", "line-1", "zone9_temp", "barrel_temp", "degC", 0, 450, 1.0)
-    with pytest.raises(ValueError, match="setpoint"):
-        replace(PARAMS, sensors=(*PARAMS.sensors, bad))
-    with pytest.raises(ValueError, match="another line"):
-        replace(PARAMS, sensors=(replace(bad, line="line-2", zone=9, setpoint=200.0),))
-    with pytest.raises(ValueError, match="process window"):
-        replace(PARAMS, degradation_c=200.0)
-    with pytest.raises(ValueError, match="jitter"):
+    with pytest.raises(SimulationError, match="setpoint"):
+        check_line(replace(PARAMS, sensors=(*PARAMS.sensors, bad)))
+    with pytest.raises(SimulationError, match="another line"):
+        check_line(replace(PARAMS, sensors=(replace(bad, line="line-2", zone=9, setpoint=200.0),)))
+    with pytest.raises(SimulationError, match="process window"):
+        Simulation(
+            replace(PARAMS, degradation_c=200.0),
+            regime="post",
+            start=MONDAY,
+            end=MONDAY + timedelta(1),
+            seed=1,
+        )
+    with pytest.raises(SimulationError, match="household"):
+        check_line(replace(PARAMS, households=()))
+    with pytest.raises(SimulationError, match="jitter"):
         replace(POST, lunch_end_h=11.6)
-    assert isinstance(PARAMS, LineParams)
+    assert isinstance(PARAMS, Line)

@@ -22,7 +22,7 @@ import pytest
 
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import load_config
-from pilot.wiring import line_params, make_alarm_service, make_collector
+from pilot.wiring import make_alarm_service, make_collector
 from sensors.publisher import publish
 from sensors.simulator import simulate_line
 from tests.configs import example_config
@@ -142,7 +142,7 @@ def test_watch_shows_lines_alarms_and_stale_data_and_quits_on_ctrl_c(mosquitto_b
 
         def run(index: int, site: str) -> None:
             readings = simulate_line(
-                line_params(config, site, "line-1"),
+                config.line(site, "line-1"),
                 regime="post",
                 start=start,
                 end=start + timedelta(seconds=120),

@@ -4,7 +4,7 @@ Pollers (one thread per bus, :mod:`sensors.modbus.poller`) put decoded readings 
 queue; the agent's publishing thread hands them to :func:`sensors.publisher.publish`
 with an :class:`~sensors.outbox.Outbox`, which groups consecutive readings of a sensor
 into messages of up to ``batch_size`` readings (a partial batch leaves after at most
-:data:`sensors.publisher.MAX_BATCH_AGE_S`), writes each message to disk before sending
+:data:`sensors.batching.MAX_BATCH_AGE_S`), writes each message to disk before sending
 it and forgets it only on the broker's PUBACK. A broker outage therefore loses nothing:
 the readings wait in the outbox and leave in order, timestamps unchanged, when it
 returns. While waiting for readings the publishing thread also watches the wall clock

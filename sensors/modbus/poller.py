@@ -85,7 +85,7 @@ class BusPoller:
     sink
         Called with each decoded reading, from the poller's thread.
     backoff_base_s, backoff_cap_s, backoff_jitter
-        Retry backoff after a failed request (see :class:`~sensors.modbus.faults.Backoff`)
+        Retry backoff after a failed request (see :class:`~sensors.backoff.Backoff`)
         [s], [s], [-].
     wall
         Wall clock [s since the epoch] stamped on readings; ``time.time`` unless testing.
