@@ -652,6 +652,18 @@ class Config:
         known = ", ".join(line.id for line in site.lines)
         raise KeyError(f"no line {line_id!r} at site {site_id!r}; configured: {known}")
 
+    def lines(self):  # type: ignore[no-untyped-def]
+        """TEMPORARY shim until the configuration package lands."""
+        from pilot.wiring import line_infos
+
+        return line_infos(self)
+
+    @property
+    def line_states(self):  # type: ignore[no-untyped-def]
+        from models.states import StateThresholds
+
+        return StateThresholds(running_min_kg_h=self.alarms.running_min_kg_h)
+
     def period(self, period_id: str) -> Period:
         """The period ``period_id``; :class:`KeyError` naming the configured ids if unknown."""
         for period in self.periods:

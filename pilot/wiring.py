@@ -178,6 +178,11 @@ def alarm_rules(config: Config) -> AlarmRules:
     )
 
 
+def alarm_engine(config: Config, lines: list[LineInfo] | None = None) -> AlarmEngine:
+    """An alarm engine over ``lines`` (default: every configured line), no active alarms."""
+    return AlarmEngine(line_infos(config) if lines is None else lines, alarm_rules(config))
+
+
 def make_alarm_service(
     config: Config,
     *,

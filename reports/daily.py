@@ -33,7 +33,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from models.states import STATES, line_states
+from models.states import STATES, StateThresholds, line_states
+
+#: Thresholds of a page made without configured ones.
+DEFAULT_STATES = StateThresholds()
 
 #: Colours of the line states on the state strip.
 STATE_COLOURS = {"off": "#d9d9d9", "heating": "#f4a259", "running": "#5b9e5b", "idle": "#7fa7d9"}
@@ -81,6 +84,8 @@ class LineDay:
         Alarm events of the day (see the module docstring).
     alarm_source
         Where the alarms come from, printed on the page.
+    states
+        The configured line-state thresholds (``[line_states]``).
     """
 
     site_name: str
@@ -96,6 +101,7 @@ class LineDay:
     minutes: pd.DataFrame
     alarms: pd.DataFrame
     alarm_source: str
+    states: StateThresholds = DEFAULT_STATES
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -184,7 +190,16 @@ def _page(page: LineDay, *, day: date, tz: ZoneInfo, deployment: str):  # type: 
     if rate is not None and zones and rate.notna().any():
         zone_frame = pd.DataFrame({c.sensor: temps[c.sensor] for c in zones})
         flowing = rate.dropna()
-        states = line_states(zone_frame, flowing, process_window_c=page.process_window_c)
+        th = page.states
+        states = line_states(
+            zone_frame,
+            flowing,
+            process_window_c=page.process_window_c,
+            heating_min_c=th.heating_min_c,
+            running_min_kg_h=th.running_min_kg_h,
+            hysteresis_c=th.hysteresis_c,
+            hysteresis_kg_h=th.hysteresis_kg_h,
+        )
         states = states.reindex(index_utc)
     states_local = states.copy()
     states_local.index = index[: len(states_local)] if len(states_local) else states_local.index
