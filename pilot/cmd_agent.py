@@ -14,7 +14,8 @@ import json
 import signal
 import threading
 
-from pilot.errors import PilotError
+from pilot.context import load_config_arg
+from pilot.errors import EXIT_OK, PilotError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,10 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_agent(args: argparse.Namespace) -> int:
-    from pilot.cli import EXIT_OK, _load
     from pilot.wiring import make_agent
 
-    config = _load(args)
+    config = load_config_arg(args.config)
     if config.agent is None:
         raise PilotError(
             "the configuration has no [agent] section; add [agent] and [[agent.devices]] "

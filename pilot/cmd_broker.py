@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pilot.config import Config
+from pilot.context import load_config_arg
 from pilot.errors import PilotError
 from sensors.schema import MAX_BATCH, Reading, encode_payload
 from sensors.topics import alarm_topic
@@ -243,9 +244,7 @@ def render_password_steps(config: Config, out: Path) -> str:
 
 
 def cmd_broker_config(args: argparse.Namespace) -> int:
-    from pilot.cli import _load
-
-    config = _load(args)
+    config = load_config_arg(args.config)
     per_message = args.readings_per_message or config.simulation.batch_size
     plan = queue_plan(config, outage_hours=args.outage_hours, per_message=per_message)
     out = Path(args.out).expanduser().resolve()

@@ -58,10 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from pilot.cli import _load
+    from pilot.context import load_config_arg
     from pilot.wiring import line_infos, line_state_tracker
 
-    config = _load(args)
+    config = load_config_arg(args.config)
     lines = [
         info
         for info in line_infos(config)

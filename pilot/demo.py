@@ -14,8 +14,7 @@ import logging
 import platform
 import time
 from dataclasses import dataclass
-from datetime import timedelta
-from importlib.metadata import PackageNotFoundError, version
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,12 @@ import paho.mqtt.client as mqtt
 from monitoring.collector import Collector
 from monitoring.quarantine import Quarantine
 from monitoring.stores.sqlite import SQLiteStore
-from pilot.config import Config
+from pilot.config import Config, load_config
+from pilot.demo_config import DEMO_FILES, write_demo_config
+from pilot.demo_results import write_estimates
 from pilot.embedded_broker import EmbeddedBroker
 from pilot.errors import PilotError
+from pilot.versions import software_version
 from sensors.mqtt import BrokerSettings
 from sensors.publisher import publish
 from sensors.schema import us_from_datetime
@@ -62,13 +64,6 @@ class DemoOptions:
     estimate_draws: int = 10_000
 
 
-def _software_version() -> str:
-    try:
-        return version("upops-pilot")
-    except PackageNotFoundError:
-        return "unknown"
-
-
 def _bad_messages(prefix: str, site: str, line: str, when_ms: int) -> list[tuple[str, bytes, str]]:
     """Three deliberately bad messages: (topic, payload, expected quarantine reason)."""
     good_topic = build_topic(prefix, site, line, "zone1_temp")
@@ -99,82 +94,20 @@ def _publish_raw(settings: BrokerSettings, messages: list[tuple[str, bytes, str]
         client.loop_stop()
 
 
-def _write_estimates(
-    out: Path, config: Config, store: SQLiteStore, rows: list[dict[str, Any]], options: DemoOptions
-) -> dict[str, Any]:
-    """Release estimates of the simulated windows into ``out/estimates.csv``; the summary.
-
-    The summary keeps the all-lines totals and reductions (mean and 95 % interval) of
-    PCDD/F and dl-PCB per vector and of CO2e.
-    """
-    from datetime import datetime
-
-    from pilot.cmd_estimate import estimate
-
-    windows = [
-        (
-            r["regime"],
-            datetime.fromisoformat(r["start_utc"]),
-            datetime.fromisoformat(r["end_utc"]),
-            r["site"],
-            r["line"],
-        )
-        for r in rows
-    ]
-    result = estimate(
-        config,
-        store,
-        windows,
-        draws=options.estimate_draws,
-        seed=config.simulation.seed,
-        sampled_interval_s=options.interval_s,
-    )
-    totals = result.totals.assign(
-        factor_set_version=result.factor_set_version,
-        draws=result.draws,
-        seed=result.seed,
-        gwp_set=result.gwp_set,
-    )
-    totals.to_csv(out / "estimates.csv", index=False)
-    shown = totals[
-        (totals["site"] == "all") & totals["pollutant"].isin(["PCDD/F", "dl-PCB", "CO2e"])
-    ]
-    return {
-        "file": str(out / "estimates.csv"),
-        "factor_set_version": result.factor_set_version,
-        "draws": result.draws,
-        "seed": result.seed,
-        "gwp_set": result.gwp_set,
-        "all_lines": [
-            {
-                key: (round(value, 4) if isinstance(value, float) else value)
-                for key, value in row.items()
-                if key
-                in (
-                    "period",
-                    "pollutant",
-                    "vector",
-                    "unit",
-                    "deterministic",
-                    "mean",
-                    "p2_5",
-                    "p97_5",
-                    "verification",
-                )
-            }
-            for row in shown.to_dict(orient="records")
-        ],
-    }
-
-
 def run_demo(
     out: Path,
     config: Config,
     *,
+    config_file: Path,
     options: DemoOptions = DemoOptions(),
     progress: bool = True,
 ) -> dict[str, Any]:
-    """Run the demo into ``out`` and return the summary also written to ``out/summary.json``."""
+    """Run the demo into ``out`` and return the summary also written to ``out/summary.json``.
+
+    ``config_file`` is the file ``config`` was read from; the demo writes its own
+    configuration from it (:func:`pilot.demo_config.write_demo_config`), and the release
+    estimates of ``estimates.csv`` are made on that configuration, as any command would.
+    """
     from tqdm import tqdm
 
     started = time.monotonic()
@@ -182,9 +115,9 @@ def run_demo(
     # progress bar. The summary reports them.
     logging.getLogger("upops.collector").setLevel(logging.ERROR)
     out.mkdir(parents=True, exist_ok=True)
-    store_path = out / "readings.sqlite"
-    quarantine_path = out / "quarantine.sqlite"
-    for stale in (store_path, quarantine_path):
+    store_path = out / DEMO_FILES["store"]
+    quarantine_path = out / DEMO_FILES["quarantine"]
+    for stale in (store_path, quarantine_path, out / DEMO_FILES["alarms"]):
         for suffix in ("", "-wal", "-shm"):
             Path(str(stale) + suffix).unlink(missing_ok=True)
     store = SQLiteStore(store_path)
@@ -287,11 +220,23 @@ def run_demo(
     finally:
         collector.stop()
         broker.stop()
-    estimates = _write_estimates(out, config, store, rows, options)
+    readings_stored, quarantined = store.count(), quarantine.count()
+    reasons = dict(quarantine.reasons())
+    store.close()
+    quarantine.close()
+    demo_config = write_demo_config(
+        out,
+        config_file,
+        days=options.days,
+        interval_s=options.interval_s,
+        written=datetime.now(UTC),
+    )
+    estimates = write_estimates(out, load_config(demo_config), draws=options.estimate_draws)
     summary = {
-        "software_version": _software_version(),
+        "software_version": software_version(),
         "python": platform.python_version(),
-        "config": str(config.path) if config.path else None,
+        "config": str(config_file),
+        "demo_config": str(demo_config),
         "seed": config.simulation.seed,
         "options": {
             "days": options.days,
@@ -303,14 +248,12 @@ def run_demo(
         "segments": rows,
         "totals": {
             "readings_published": sum(r["readings_published"] for r in rows),
-            "readings_stored": store.count(),
-            "quarantined": quarantine.count(),
-            "quarantine_reasons": dict(quarantine.reasons()),
+            "readings_stored": readings_stored,
+            "quarantined": quarantined,
+            "quarantine_reasons": reasons,
         },
         "estimates": estimates,
         "wall_time_s": round(time.monotonic() - started, 1),
     }
-    store.close()
-    quarantine.close()
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return summary

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from models.states import StateThresholds, StateTracker
-from monitoring.alarms import AlarmEngine, AlarmLog, AlarmPublisher, AlarmRules, AlarmService
+from monitoring.alarms import (
+    AlarmEngine,
+    AlarmEvent,
+    AlarmLog,
+    AlarmPublisher,
+    AlarmRules,
+    AlarmService,
+)
 from monitoring.collector import Collector
 from monitoring.quarantine import Quarantine
 from monitoring.spool import Spool
@@ -160,6 +167,19 @@ def alarm_rules(config: Config) -> AlarmRules:
     )
 
 
+def alarm_engine(
+    config: Config, lines: list[Line] | None = None, *, active: list[AlarmEvent] | None = None
+) -> AlarmEngine:
+    """An alarm engine over ``lines`` (default: every configured line), with the alarms
+    of ``active`` still raised; the line states come from ``[line_states]``."""
+    return AlarmEngine(
+        line_infos(config) if lines is None else lines,
+        alarm_rules(config),
+        state_tracker=line_state_tracker(config),
+        active=active or [],
+    )
+
+
 def make_alarm_service(
     config: Config,
     *,
@@ -175,12 +195,7 @@ def make_alarm_service(
     """
     settings = broker or config.broker
     alarm_log = AlarmLog(alarm_path or config.alarms.path)
-    engine = AlarmEngine(
-        line_infos(config),
-        alarm_rules(config),
-        state_tracker=line_state_tracker(config),
-        active=alarm_log.active(),
-    )
+    engine = alarm_engine(config, active=alarm_log.active())
     publisher = AlarmPublisher(
         settings.with_client_id(f"{settings.client_id}-alarms"), config.topic_prefix
     )

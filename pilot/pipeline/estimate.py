@@ -1,0 +1,86 @@
+"""Releases with intervals over windows: the factor library and the release model.
+
+The estimate of ``pilot estimate``, of the demo's ``estimates.csv`` and of the evaluator
+report is one call: the windows' activity (:mod:`pilot.pipeline.activity`) into
+:func:`models.releases.estimate_releases` with a seeded Monte Carlo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from emission_factors.library import FactorLibrary, load_factors
+from models.releases import Estimate, estimate_releases
+from pilot.config import Config
+from pilot.pipeline.activity import ActivitySet
+
+__all__ = [
+    "DEFAULT_MONTE_CARLO",
+    "TOTAL_COLUMNS",
+    "MonteCarlo",
+    "estimate",
+    "factor_library",
+    "used_factor_ids",
+]
+
+#: Columns of the totals that ``pilot estimate`` prints, in order.
+TOTAL_COLUMNS: list[str] = [
+    "period",
+    "site",
+    "line",
+    "pollutant",
+    "vector",
+    "unit",
+    "deterministic",
+    "mean",
+    "median",
+    "p2_5",
+    "p97_5",
+    "verification",
+    "factor_ids",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MonteCarlo:
+    """How the release intervals are drawn.
+
+    Parameters
+    ----------
+    draws
+        Monte Carlo draws [-].
+    seed
+        Seed of the random generator: the same seed gives the same result.
+    gwp_set
+        IPCC assessment report whose GWP-100 values make CO2e (AR4, AR5, AR6).
+    """
+
+    draws: int = 10_000
+    seed: int = 2019
+    gwp_set: str = "AR5"
+
+
+#: The Monte Carlo settings of every command unless told otherwise.
+DEFAULT_MONTE_CARLO = MonteCarlo()
+
+
+def factor_library(config: Config) -> FactorLibrary:
+    """The bundled factors plus the configuration's site-measured ``[[factors]]``."""
+    origin = str(config.path) if config.path else "configuration"
+    return load_factors(site_factors=config.factors, site_origin=f"{origin}: factors")
+
+
+def estimate(activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo) -> Estimate:
+    """Releases of every window of ``activities``
+    (:func:`models.releases.estimate_releases`)."""
+    return estimate_releases(
+        activities.table(), library, draws=mc.draws, seed=mc.seed, gwp_set=mc.gwp_set
+    )
+
+
+def used_factor_ids(totals: pd.DataFrame) -> list[str]:
+    """The ids of every factor behind the ``totals`` rows, sorted."""
+    ids = {f.strip() for cell in totals["factor_ids"] for f in str(cell).split(";")}
+    return sorted(f for f in ids if f)

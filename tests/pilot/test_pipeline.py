@@ -1,0 +1,108 @@
+"""The pipeline layer: windows, the demo's own configuration, one read per window."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitoring.stores.sqlite import SQLiteStore
+from pilot.config import load_config
+from pilot.errors import PilotError
+from pilot.pipeline.activity import extract_windows
+from pilot.pipeline.estimate import MonteCarlo
+from pilot.pipeline.evaluation import evaluation_data
+from pilot.pipeline.source import DataSource
+from pilot.pipeline.windows import COMPARED_KINDS, period_windows
+from tests.demo_folder import EXAMPLE, demo_folder
+
+SITE, LINE = "minh-khai", "line-1"
+
+
+class CountingStore(SQLiteStore):
+    """A real SQLite store that counts full reads (downsampled reads aside)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.reads: list[tuple[str, str]] = []
+
+    def read(self, **kwargs):  # type: ignore[no-untyped-def, override]
+        if kwargs.get("every_s") is None:
+            self.reads.append((kwargs["site"], kwargs["line"]))
+        return super().read(**kwargs)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    return demo_folder(
+        tmp_path_factory.mktemp("demo"),
+        days=1,
+        interval_s=30.0,
+        simulate=[("baseline-2019", SITE, LINE), ("post-2020", SITE, LINE)],
+    )
+
+
+def test_period_windows_follow_configuration_order_and_select() -> None:
+    windows = period_windows(EXAMPLE, COMPARED_KINDS)
+    assert [w.kind for w in windows] == ["baseline", "baseline", "post", "post"]
+    assert {(w.site, w.line) for w in windows} == {("minh-khai", "line-1"), ("phan-boi", "line-1")}
+    only = period_windows(EXAMPLE, ("post",), site="phan-boi")
+    assert [(w.kind, w.site) for w in only] == [("post", "phan-boi")]
+
+
+def test_period_windows_name_what_is_missing() -> None:
+    with pytest.raises(PilotError, match="unknown site 'nowhere'"):
+        period_windows(EXAMPLE, COMPARED_KINDS, site="nowhere")
+    with pytest.raises(PilotError, match="no baseline period"):
+        period_windows(EXAMPLE, ("baseline",), line="no-such-line")
+
+
+def test_demo_configuration_describes_the_simulated_data(folder) -> None:  # type: ignore[no-untyped-def]
+    config_file, _config = folder
+    again = load_config(config_file)
+    assert again.store.sqlite_path == config_file.parent / "readings.sqlite"
+    assert again.collector.quarantine_path == config_file.parent / "quarantine.sqlite"
+    for period in again.periods:
+        assert period.end - period.start == timedelta(days=1)
+        assert period.start == EXAMPLE.period(period.id).start
+    line = again.line(SITE, LINE)
+    sampled = [s for s in line.sensors if not s.counter and not s.event]
+    assert sampled
+    assert all(s.interval_s == 30.0 for s in sampled)
+    assert config_file.read_text(encoding="utf-8").startswith("# Written by `pilot demo`")
+
+
+def test_demo_configuration_carries_no_agent_and_no_secret_values(folder) -> None:  # type: ignore[no-untyped-def]
+    config_file, config = folder
+    text = config_file.read_text(encoding="utf-8")
+    assert "[agent]" not in text
+    assert config.agent is None
+    assert "password =" not in text
+    assert "token =" not in text
+
+
+def test_evaluation_reads_each_window_once(folder) -> None:  # type: ignore[no-untyped-def]
+    config_file, config = folder
+    store = CountingStore(config_file.parent / "readings.sqlite")
+    windows = period_windows(config, COMPARED_KINDS, site=SITE)
+    with DataSource(config, store=store) as source:
+        data = evaluation_data(
+            config,
+            source,
+            windows,
+            config_bytes=config_file.read_bytes(),
+            mc=MonteCarlo(draws=200, seed=3),
+            n_resamples=99,
+        )
+    assert sorted(store.reads) == sorted((w.site, w.line) for w in windows)
+    # The releases come from the same activity as the daily rows: one day per window.
+    assert set(data.daily["period"]) == set(COMPARED_KINDS)
+    assert set(data.completeness["days"]) == {1}
+
+
+def test_a_window_without_readings_names_line_and_period(folder) -> None:  # type: ignore[no-untyped-def]
+    _config_file, config = folder
+    windows = period_windows(config, ("post",), site="phan-boi")
+    with DataSource(config) as source, pytest.raises(PilotError, match="no readings of phan-boi"):
+        extract_windows(config, source, windows)
