@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from emission_factors.library import FactorLibrary
-from models.activity import ACTIVITY_COLUMNS
+from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, Uncertain
 from models.releases import estimate_releases

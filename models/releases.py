@@ -50,7 +50,7 @@ from scipy import stats
 
 from emission_factors.library import EmissionFactor, FactorLibrary, load_gwp
 from emission_factors.units import convert
-from models.activity import ACTIVITY_COLUMNS
+from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
 from models.ghg import GAS_OF_POLLUTANT
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, Uncertain, residue_fates
