@@ -27,7 +27,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emission_factors.units import convert
 from models.errors import ModelError
+from models.vocabulary import (
+    BASELINE,
+    CARRIER_ELECTRICITY,
+    CARRIER_FUEL,
+    ELECTRICITY,
+    ENERGY_CARRIERS,
+    FURNACE_FUEL,
+    POST,
+    RESIDUE_OPEN_BURNED,
+)
 
 __all__ = [
     "DEFAULT_ASSUMPTIONS",
@@ -68,7 +79,7 @@ class Uncertain:
 #: ``electricity`` [MWh]: the post line's electricity at the 2020 Vietnamese grid factor.
 #: Melt extrusion itself has no Toolkit class and no published factor: it counts zero.
 DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
-    "residue_open_burned": (
+    RESIDUE_OPEN_BURNED: (
         "6b3-pcddf-air",
         "6b3-pcddf-land",
         "6b3-dlpcb-air",
@@ -76,13 +87,13 @@ DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
         "ipcc-ob-ch4",
         "ipcc-ob-n2o",
     ),
-    "furnace_fuel": (
+    FURNACE_FUEL: (
         "3e-hicl-pcddf-air",
         "ipcc-sc-coal-co2",
         "ipcc-sc-coal-ch4",
         "ipcc-sc-coal-n2o",
     ),
-    "electricity": ("vn-grid-2020-co2",),
+    ELECTRICITY: ("vn-grid-2020-co2",),
 }
 
 
@@ -114,12 +125,12 @@ class Assumptions:
     residue_share: Uncertain = Uncertain(0.10, 0.05, 0.15)
     open_burn_share: Uncertain = Uncertain(0.0, 0.0, 0.0)
     landfill_share: Uncertain = Uncertain(0.0, 0.0, 0.0)
-    energy_carrier: str = "electricity"
+    energy_carrier: str = CARRIER_ELECTRICITY
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
 
     def __post_init__(self) -> None:
-        if self.energy_carrier not in ("fuel", "electricity"):
-            raise ModelError("energy_carrier must be 'fuel' or 'electricity'")
+        if self.energy_carrier not in ENERGY_CARRIERS:
+            raise ModelError(f"energy_carrier must be one of {', '.join(ENERGY_CARRIERS)}")
         for name in ("residue_share", "open_burn_share", "landfill_share"):
             share: Uncertain = getattr(self, name)
             if not share.low >= 0.0 and share.high <= 1.0:
@@ -130,12 +141,12 @@ class Assumptions:
 
 #: Defaults per period kind; see :class:`Assumptions` for the sources.
 DEFAULT_ASSUMPTIONS: dict[str, Assumptions] = {
-    "baseline": Assumptions(
+    BASELINE: Assumptions(
         open_burn_share=Uncertain(0.8, 0.6, 1.0),
         landfill_share=Uncertain.exact(1.0),
-        energy_carrier="fuel",
+        energy_carrier=CARRIER_FUEL,
     ),
-    "post": Assumptions(),
+    POST: Assumptions(),
 }
 
 
@@ -169,8 +180,8 @@ def residue_fates(
      'residue_landfilled_t': 0.2, 'residue_to_pilot_line_t': 0.0, 'recovered_stock_t': 0.5}
     """
     intake = np.where(np.isnan(intake_kg), processed_kg / (1.0 - residue_share), intake_kg)
-    intake_t = intake / 1000.0  # kg -> t
-    product_t = processed_kg / 1000.0
+    intake_t = convert(intake, "kg", "t")
+    product_t = convert(processed_kg, "kg", "t")
     residue_t = residue_share * intake_t
     burned_t = open_burn_share * residue_t
     landfilled_t = (1.0 - open_burn_share) * landfill_share * residue_t
