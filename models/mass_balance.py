@@ -104,13 +104,22 @@ class Assumptions:
     Parameters
     ----------
     residue_share
-        Non-recyclable share of the delivered plastic [-]. Default 0.10 (0.05-0.15):
-        the ≈10 % residual share derived in pilot-context §1a (60-70 t/day of residue
-        against 600-650 t/day of input in Minh Khai); the range is a design assumption.
+        Non-recyclable share of the delivered plastic [-]. Default 0.10 (0.05-0.15): our
+        arithmetic from published figures for Minh Khai, 60-70 t/day of residual solid
+        waste against 600-650 t/day of input (Hung Yen DONRE statistics, as reported by
+        Báo Tin Tức, 20 Nov 2024,
+        https://baotintuc.vn/anh-360/anh-360-do-o-nhiem-tu-lang-tai-che-nhua-giap-ranh-giua-ha-noi-va-hung-yen-20241120091229566.htm
+        and by SOLEN,
+        https://solenvn.com/en/initiative-to-renew-plastic-recycling-craft-village-minh-khai-craft-village-hung-yen-vietnam
+        ); the range is a design assumption.
     open_burn_share
-        Share of the residue burned in the open [-]. Baseline 0.8 (0.6-1.0): "most"
-        (pilot-context §1b, unconfirmed there; design assumption). Post 0: the residue
-        goes to the pilot line.
+        Share of the residue burned in the open [-]. Baseline 0.8 (0.6-1.0): "most", a
+        design assumption that no source quantifies; press reports from Phan Bôi describe
+        households burning material, and the non-recyclable part being collected and, by
+        a truncated sentence, probably burned (Báo Mới, "Ô nhiễm làng nghề – 'căn bệnh
+        nan y' ở Phan Bôi",
+        https://m.baomoi.com/o-nhiem-lang-nghe-can-benh-nan-y-o-phan-boi/c/28490310.epi
+        ). Post 0: the residue goes to the pilot line.
     landfill_share
         Share of the residue not burned that is landfilled [-]; the rest goes to the
         pilot line. Baseline 1.0 (no pilot line existed); post 0.
