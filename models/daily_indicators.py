@@ -56,7 +56,7 @@ from models.comparison import INDICATORS
 from models.errors import ModelError
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.source_release import pcddf_per_activity, release, source_activities
-from models.vocabulary import RELEASE_SOURCES
+from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES
 
 __all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
 
@@ -69,8 +69,8 @@ DAY_COLUMNS: tuple[str, ...] = (
     "line",
     "period",
     "day",
-    "processed_kg",
-    "energy_kwh",
+    PROCESSED_KG,
+    ENERGY_KWH,
     "in_window_share",
     "completeness",
 )
@@ -89,7 +89,7 @@ def daily_indicator_frame(
     library: FactorLibrary,
     *,
     assumptions: Mapping[str, Assumptions] = DEFAULT_ASSUMPTIONS,
-    group: str = "pilot",
+    group: str = PILOT,
 ) -> pd.DataFrame:
     """Daily indicator values (module docstring) of every row of ``days``.
 
@@ -128,8 +128,8 @@ def daily_indicator_frame(
     for kind, rows in days.groupby("period", sort=True):
         assume = assumptions[str(kind)]
         pcddf = dict(zip(RELEASE_SOURCES, pcddf_per_activity(library, assume), strict=True))
-        mass = rows["processed_kg"].to_numpy(dtype=float)
-        energy = rows["energy_kwh"].to_numpy(dtype=float)
+        mass = rows[PROCESSED_KG].to_numpy(dtype=float)
+        energy = rows[ENERGY_KWH].to_numpy(dtype=float)
         ran = mass > 0
         r = assume.residue_share.mode
         b = assume.open_burn_share.mode

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.units import NANOSECONDS_PER_MICROSECOND
-from models.states import ALIGN_TOLERANCE_INTERVALS
+from models.alignment import ALIGN_TOLERANCE_INTERVALS
 
 __all__ = [
     "NO_READINGS",

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.alignment import ALIGN_TOLERANCE_INTERVALS, align_to, check_time_index
 from models.errors import ModelError
 
 __all__ = [
@@ -186,59 +187,6 @@ def _switch(state: bool, value: float, on_at: float, hysteresis: float) -> bool:
     return state
 
 
-#: A temperature reading stands for the line at a later instant for at most this many of
-#: its sensor's median sampling intervals; beyond that the temperature counts as missing.
-#: Three intervals tolerate one or two lost readings without bridging an outage.
-ALIGN_TOLERANCE_INTERVALS: float = 3.0
-
-
-def _check_index(obj: pd.Series | pd.DataFrame, what: str) -> None:
-    index = obj.index
-    if not isinstance(index, pd.DatetimeIndex):
-        raise ModelError(f"{what} needs a DatetimeIndex; set the reading times as the index")
-    if index.tz is None:
-        raise ModelError(f"{what} has naive times; localise them to UTC (tz_localize('UTC'))")
-    if not index.is_monotonic_increasing:
-        raise ModelError(f"{what} must be sorted by time; call sort_index() first")
-    if index.has_duplicates:
-        raise ModelError(f"{what} has duplicate times; keep one reading per sensor and time")
-
-
-def align_to(values: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
-    """Forward-fill ``values`` onto ``index`` within :data:`ALIGN_TOLERANCE_INTERVALS`.
-
-    Parameters
-    ----------
-    values
-        One sensor's readings, DatetimeIndex (UTC), sorted, missing values allowed.
-    index
-        Target instants (UTC).
-
-    Returns
-    -------
-    Series on ``index``: the latest reading at or before each instant when it is at most
-    ``ALIGN_TOLERANCE_INTERVALS`` median intervals old, else NaN.
-
-    >>> import pandas as pd
-    >>> src = pd.Series([1.0, 2.0, 3.0],
-    ...                 index=pd.to_datetime(["2019-01-01 00:00:00", "2019-01-01 00:00:01",
-    ...                                       "2019-01-01 00:00:02"], utc=True))
-    >>> dst = pd.date_range("2019-01-01 00:00:01.5", periods=4, freq="2s", tz="UTC")
-    >>> align_to(src, dst).tolist()
-    [2.0, 3.0, nan, nan]
-    """
-    if values.index.equals(index):
-        # Same instants (sensors sampled together): nothing to align; NaN stays missing.
-        return values.astype(float)
-    clean = values.dropna()
-    if clean.empty:
-        return pd.Series(np.nan, index=index, dtype=float)
-    times_ns = clean.index.as_unit("ns").asi8
-    step_ns = float(np.median(np.diff(times_ns))) if len(times_ns) > 1 else 0.0
-    tolerance = pd.Timedelta(int(step_ns * ALIGN_TOLERANCE_INTERVALS), unit="ns")
-    return clean.astype(float).reindex(index, method="ffill", tolerance=tolerance)
-
-
 def _ffill_decisions(decided: np.ndarray, state: np.ndarray) -> np.ndarray:
     """Boolean state that holds ``state`` from each ``decided`` sample until the next one.
 
@@ -346,8 +294,8 @@ def state_codes(
     thresholds: StateThresholds = DEFAULT_THRESHOLDS,
 ) -> np.ndarray:
     """:func:`line_states` as int8 codes, indices into :data:`STATES` (faster on long series)."""
-    _check_index(throughput_kg_h, "throughput_kg_h")
-    _check_index(temps_c, "temps_c")
+    check_time_index(throughput_kg_h, "throughput_kg_h")
+    check_time_index(temps_c, "temps_c")
     check_thresholds(process_window_c, thresholds)
     index = throughput_kg_h.index
     if temps_c.shape[1] == 0:

@@ -44,6 +44,7 @@ from models.comparison import INDICATORS
 from models.errors import ModelError
 from models.survey_files import decode_csv, read_csv_table, read_survey_file, read_xlsx_table
 from models.survey_schema import (
+    BURNED_OPEN,
     COLUMNS,
     FUEL_NCV_MJ_PER_KG,
     KEY_COLUMNS,
@@ -58,6 +59,7 @@ from models.survey_schema import (
     SurveyImport,
 )
 from models.survey_validation import parse_survey_csv, validate_table
+from models.vocabulary import ACTIVITY_QUANTITIES, ENERGY_KWH, INTAKE_KG, PROCESSED_KG, RUNNING_H
 
 __all__ = [
     "COLUMNS",
@@ -147,13 +149,13 @@ def survey_activity_input(
             "line_of_site={site: line} to say which line their activity counts under"
         )
     frame["line"] = lines.where(lines != "", frame["site"].map(mapping))
-    frame["energy_kwh"] = _energy_kwh(frame)
-    frame["intake_kg"] = frame["plastic_processed_kg"] + frame["residue_kg"]
+    frame[ENERGY_KWH] = _energy_kwh(frame)
+    frame[INTAKE_KG] = frame["plastic_processed_kg"] + frame["residue_kg"]
     quantities = {
-        "energy_kwh": ("energy_kwh", "kWh"),
-        "intake_kg": ("intake_kg", "kg"),
-        "processed_kg": ("plastic_processed_kg", "kg"),
-        "running_h": ("hours_worked_h", "h"),
+        ENERGY_KWH: (ENERGY_KWH, ACTIVITY_QUANTITIES[ENERGY_KWH]),
+        INTAKE_KG: (INTAKE_KG, ACTIVITY_QUANTITIES[INTAKE_KG]),
+        PROCESSED_KG: ("plastic_processed_kg", ACTIVITY_QUANTITIES[PROCESSED_KG]),
+        RUNNING_H: ("hours_worked_h", ACTIVITY_QUANTITIES[RUNNING_H]),
     }
     out = []
     for (site, line), group in frame.groupby(["site", "line"], sort=True):
@@ -231,7 +233,7 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         energy = _energy_kwh(rows) / processed.where(processed > 0).to_numpy()
         share = (residue / (processed + residue)).where(processed + residue > 0)
-    burned = residue.where(rows["residue_fate"] == "burned_open", 0.0).where(residue.notna())
+    burned = residue.where(rows["residue_fate"] == BURNED_OPEN, 0.0).where(residue.notna())
     values = {
         "specific_energy_kwh_per_kg": np.asarray(energy, dtype=float),
         "residue_share": share.to_numpy(dtype=float),

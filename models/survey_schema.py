@@ -45,9 +45,11 @@ import pandas as pd
 from models.errors import ModelError
 
 __all__ = [
+    "BURNED_OPEN",
     "COLUMNS",
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
+    "NO_FUEL",
     "NUMBER_COLUMNS",
     "REQUIRED_COLUMNS",
     "RESIDUE_FATES",
@@ -85,10 +87,14 @@ NUMBER_COLUMNS: tuple[str, ...] = (
     "electricity_kwh",
     "hours_worked_h",
 )
+#: The residue fate that counts as open burning.
+BURNED_OPEN = "burned_open"
+#: The fuel type of a day without furnace fuel.
+NO_FUEL = "none"
 #: Where residue goes: burned in the open, delivered to the pilot line, landfilled or
 #: dumped, sold to a recycler, collected by the municipal service, kept in stock.
 RESIDUE_FATES: tuple[str, ...] = (
-    "burned_open",
+    BURNED_OPEN,
     "delivered_to_line",
     "landfilled",
     "sold",

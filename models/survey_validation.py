@@ -24,6 +24,7 @@ from models.survey_schema import (
     COLUMNS,
     FUEL_NCV_MJ_PER_KG,
     KEY_COLUMNS,
+    NO_FUEL,
     NUMBER_COLUMNS,
     RESIDUE_FATES,
     ROW_COLUMNS,
@@ -181,8 +182,8 @@ def _validate_row(
     elif _positive(row["residue_kg"]):
         reasons.append("residue_kg is above 0 but residue_fate is empty")
     fuel = _text(cells.get("fuel_type")).lower()
-    if fuel and fuel != "none":
-        problem = _choice("fuel_type", fuel, ("none", *FUEL_NCV_MJ_PER_KG))
+    if fuel and fuel != NO_FUEL:
+        problem = _choice("fuel_type", fuel, (NO_FUEL, *FUEL_NCV_MJ_PER_KG))
         if problem:
             reasons.append(problem)
     elif _positive(row["fuel_kg"]):
