@@ -12,9 +12,10 @@ model's assumptions (:mod:`models.mass_balance`) and the factor values of the li
 - ``process_window_share`` = share of running time inside the window [-] (NaN when the
   line did not run);
 - ``residue_burned_kg_per_day`` = :math:`b\,r\,m/(1-r)` [kg/d], the residue of the intake
-  the day's processed mass stands for (:math:`I = m/(1-r)`, as the mass balance does
-  without weighings: deliveries come in batches, so a day's weighings are not that
-  day's residue), times the open-burning share :math:`b`;
+  the day's processed mass stands for (:math:`I = m/(1-r)`: the estimate's mass balance,
+  :func:`models.mass_balance.residue_fates`, without weighings, since deliveries come
+  in batches and a day's weighings are not that day's residue), times the open-burning
+  share :math:`b`;
 - ``upops_ug_teq_per_day`` = :math:`\sum_f A_{s(f)} EF_f` over the PCDD/F factors of
   every vector of the period's sources [µg TEQ/d], by the estimate's release
   calculation (:mod:`models.source_release`): open burning of the burned residue [t]
@@ -54,9 +55,9 @@ from emission_factors.library import FactorLibrary
 from emission_factors.units import convert
 from models.comparison import INDICATORS
 from models.errors import ModelError
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
+from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, residue_fates
 from models.source_release import pcddf_per_activity, release, source_activities
-from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES
+from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES, RESIDUE_OPEN_BURNED
 
 __all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
 
@@ -131,9 +132,16 @@ def daily_indicator_frame(
         mass = rows[PROCESSED_KG].to_numpy(dtype=float)
         energy = rows[ENERGY_KWH].to_numpy(dtype=float)
         ran = mass > 0
-        r = assume.residue_share.mode
-        b = assume.open_burn_share.mode
-        burned_t = convert(b * r * mass / (1.0 - r), "kg", "t")
+        # The estimate's mass balance at the assumptions' modes, without weighings.
+        fates = residue_fates(
+            np.full(len(mass), np.nan),
+            mass,
+            *(
+                np.array(u.mode)
+                for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
+            ),
+        )
+        burned_t = fates[f"{RESIDUE_OPEN_BURNED}_t"]
         # No energy counter (NaN): the fuel part is unknown, so is the day's PCDD/F.
         activities = source_activities(burned_t, energy, assume.energy_carrier)
         per_day = sum(
@@ -146,7 +154,7 @@ def daily_indicator_frame(
                 "process_window_share": np.where(
                     ran, rows["in_window_share"].to_numpy(dtype=float), np.nan
                 ),
-                "residue_burned_kg_per_day": b * r * mass / (1.0 - r),
+                "residue_burned_kg_per_day": convert(burned_t, "t", "kg"),
                 "upops_ug_teq_per_day": per_day,
                 "upops_ug_teq_per_t": np.where(ran, per_day / convert(mass, "kg", "t"), np.nan),
             }
