@@ -34,7 +34,7 @@ from emission_factors.library import FactorLibrary
 from emission_factors.units import convert
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, Uncertain
+from models.mass_balance import BURNED_FLOW, DEFAULT_ASSUMPTIONS, Assumptions, Uncertain
 from models.releases import estimate_releases
 from models.vocabulary import (
     BASELINE,
@@ -159,9 +159,7 @@ def avoided_open_burning(
         return Interval(float(row["deterministic"]), float(row["p2_5"]), float(row["p97_5"]))
 
     balance = result.mass_balance
-    burned = balance[
-        (balance["period"] == BASELINE) & (balance["flow"] == f"{RESIDUE_OPEN_BURNED}_t")
-    ].iloc[0]
+    burned = balance[(balance["period"] == BASELINE) & (balance["flow"] == BURNED_FLOW)].iloc[0]
     return AvoidedBurning(
         delivered_kg=float(delivered_kg),
         residue_share=baseline.residue_share,

@@ -55,9 +55,9 @@ from emission_factors.library import FactorLibrary
 from emission_factors.units import convert
 from models.comparison import INDICATORS
 from models.errors import ModelError
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, residue_fates
+from models.mass_balance import BURNED_FLOW, DEFAULT_ASSUMPTIONS, Assumptions, residue_fates
 from models.source_release import pcddf_per_activity, release, source_activities
-from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES, RESIDUE_OPEN_BURNED
+from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES
 
 __all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
 
@@ -141,7 +141,7 @@ def daily_indicator_frame(
                 for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
             ),
         )
-        burned_t = fates[f"{RESIDUE_OPEN_BURNED}_t"]
+        burned_t = fates[BURNED_FLOW]
         # No energy counter (NaN): the fuel part is unknown, so is the day's PCDD/F.
         activities = source_activities(burned_t, energy, assume.energy_carrier)
         per_day = sum(

@@ -41,12 +41,18 @@ from models.vocabulary import (
 )
 
 __all__ = [
+    "BURNED_FLOW",
     "DEFAULT_ASSUMPTIONS",
     "DEFAULT_SOURCES",
     "Assumptions",
     "Uncertain",
     "residue_fates",
 ]
+
+
+#: The flow of :func:`residue_fates` that is burned in the open [t]: the activity of the
+#: ``residue_open_burned`` source.
+BURNED_FLOW = f"{RESIDUE_OPEN_BURNED}_t"
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,7 @@ def residue_fates(
         "intake_t": intake_t,
         "product_t": product_t,
         "residue_t": residue_t,
-        "residue_open_burned_t": burned_t,
+        BURNED_FLOW: burned_t,
         "residue_landfilled_t": landfilled_t,
         "residue_to_pilot_line_t": residue_t - burned_t - landfilled_t,
         "recovered_stock_t": intake_t - residue_t - product_t,

@@ -52,7 +52,13 @@ from emission_factors.library import EmissionFactor, FactorLibrary, load_gwp
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
 from models.ghg import GAS_OF_POLLUTANT
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, Uncertain, residue_fates
+from models.mass_balance import (
+    BURNED_FLOW,
+    DEFAULT_ASSUMPTIONS,
+    Assumptions,
+    Uncertain,
+    residue_fates,
+)
 from models.source_release import ACTIVITY_BASIS, release, source_activities
 from models.vocabulary import (
     ALL,
@@ -64,7 +70,6 @@ from models.vocabulary import (
     POST,
     PROCESSED_KG,
     REDUCTION,
-    RESIDUE_OPEN_BURNED,
     RESULT_PERIODS,
 )
 
@@ -274,12 +279,10 @@ def estimate_releases(
                 | summarise(values, float(fates_det[flow][0]))
             )
         # The same calculation for the draws and for the deterministic value.
-        burned = f"{RESIDUE_OPEN_BURNED}_t"
-        source_draws = source_activities(
-            fates[burned], energy[0] if energy else None, assume.energy_carrier
-        )
+        carrier = assume.energy_carrier
+        source_draws = source_activities(fates[BURNED_FLOW], energy and energy[0], carrier)
         source_det = source_activities(
-            float(fates_det[burned][0]), energy[1] if energy else None, assume.energy_carrier
+            float(fates_det[BURNED_FLOW][0]), energy and energy[1], carrier
         )
         for source, (act, act_unit) in source_draws.items():
             act_det = source_det[source][0]
