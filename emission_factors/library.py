@@ -4,10 +4,11 @@ The bundled file ``emission_factors/data/factors-2025-06.csv`` holds the factors
 UNEP Toolkit (2013 edition) for the source classes closest to the craft villages'
 practices, the IPCC 2006 open-burning defaults for CO2, CH4 and N2O, the measured
 literature range for open burning of plastics and the Vietnamese grid factor. Every
-number and its verification status come from the project's reference notes
-(``shared/reference/emission-factors.md``), which tag each value [V] verified, [S]
-secondary or [U] unverified; the ``verification`` column carries that tag, and every
-result that uses a factor carries the factor's status.
+number names its public source in its own row (``document``, ``edition``, ``table``,
+``url``), and the ``verification`` column says how far it was checked there:
+``verified`` (read in that document), ``secondary`` (read in a third-party source only)
+or ``unverified`` (from general knowledge of the document; check it before publishing).
+Every result that uses a factor carries the factor's status.
 
 Columns (all required unless noted)
 -----------------------------------
@@ -56,15 +57,23 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
 
 from emission_factors.errors import FactorError
-from emission_factors.units import FACTOR_UNITS
+from emission_factors.factor import (
+    ACTIVITY_BASES,
+    CONFIDENCE_LEVELS,
+    FACTOR_FIELDS,
+    POLLUTANTS,
+    VECTORS,
+    VERIFICATION_STATUSES,
+    EmissionFactor,
+    factor_from_mapping,
+)
 
 __all__ = [
     "ACTIVITY_BASES",
@@ -77,6 +86,7 @@ __all__ = [
     "VERIFICATION_STATUSES",
     "EmissionFactor",
     "FactorLibrary",
+    "factor_data_digest",
     "factor_from_mapping",
     "load_factors",
     "load_gwp",
@@ -88,195 +98,6 @@ _DATA = Path(__file__).parent / "data"
 #: The bundled factor file.
 DEFAULT_FACTORS_PATH = _DATA / "factors-2025-06.csv"
 _GWP_PATH = _DATA / "gwp-100.csv"
-
-#: Release vectors of the Toolkit (Annex 4).
-VECTORS: tuple[str, ...] = ("air", "water", "land", "product", "residue")
-#: Pollutants a factor may give.
-POLLUTANTS: tuple[str, ...] = (
-    "PCDD/F",
-    "dl-PCB",
-    "HCB",
-    "PeCBz",
-    "CO2-fossil",
-    "CO2",
-    "CH4",
-    "N2O",
-)
-CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
-VERIFICATION_STATUSES: tuple[str, ...] = ("verified", "secondary", "unverified")
-#: Activity bases and the unit the activity is counted in.
-ACTIVITY_BASES: dict[str, str] = {
-    "burned_t": "t",  # material burned in the open
-    "waste_t": "t",  # waste fed to a combustion unit
-    "coal_t": "t",  # coal burned
-    "ash_t": "t",  # ash produced
-    "fuel_tj": "TJ",  # fuel energy (lower heating value)
-    "electricity_mwh": "MWh",  # electricity consumed
-}
-#: Every column of a factor, in file order.
-FACTOR_FIELDS: tuple[str, ...] = (
-    "id",
-    "source_category",
-    "toolkit_class",
-    "description",
-    "pollutant",
-    "vector",
-    "value",
-    "unit",
-    "activity_basis",
-    "teq_scheme",
-    "confidence",
-    "verification",
-    "document",
-    "edition",
-    "table",
-    "url",
-    "note",
-)
-_REQUIRED = (
-    "id",
-    "source_category",
-    "toolkit_class",
-    "pollutant",
-    "vector",
-    "value",
-    "unit",
-    "activity_basis",
-    "confidence",
-    "verification",
-    "document",
-    "edition",
-    "table",
-)
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-
-
-@dataclass(frozen=True, slots=True)
-class EmissionFactor:
-    """One emission factor with its provenance; fields as the module's columns.
-
-    ``value`` is in ``unit``: release (µg TEQ, or kg of gas) per activity unit
-    (t, TJ, MWh). ``origin`` names the file or configuration it came from.
-    """
-
-    id: str
-    source_category: str
-    toolkit_class: str
-    description: str
-    pollutant: str
-    vector: str
-    value: float
-    unit: str
-    activity_basis: str
-    teq_scheme: str
-    confidence: str
-    verification: str
-    document: str
-    edition: str
-    table: str
-    url: str = ""
-    note: str = ""
-    origin: str = ""
-
-    @property
-    def release_unit(self) -> str:
-        """Unit of the release this factor gives (``µg TEQ``, ``kg``)."""
-        return FACTOR_UNITS[self.unit][0]
-
-    @property
-    def activity_unit(self) -> str:
-        """Unit of the activity the factor multiplies (``t``, ``TJ``, ``MWh``)."""
-        return FACTOR_UNITS[self.unit][1]
-
-    @property
-    def citation(self) -> str:
-        """Document, edition and table in one line."""
-        return f"{self.document}, {self.edition}, {self.table}"
-
-    @property
-    def class_code(self) -> str:
-        """Category and class, e.g. ``6b class 3``."""
-        return f"{self.source_category} class {self.toolkit_class}"
-
-
-def _text(row: Mapping[str, object], name: str) -> str:
-    value = row.get(name)
-    return "" if value is None else str(value).strip()
-
-
-def factor_from_mapping(
-    row: Mapping[str, object], *, file: str = "", row_number: int | None = None, origin: str = ""
-) -> EmissionFactor:
-    """Check one factor given as a mapping of the module's columns and build it.
-
-    Parameters
-    ----------
-    row
-        Column name -> value (strings from CSV, or typed values from TOML).
-    file, row_number
-        Where the mapping came from, for messages.
-    origin
-        Recorded on the factor (``file`` when empty).
-
-    Raises
-    ------
-    FactorError
-        Naming ``file``, ``row_number`` and the field, for a missing or invalid value.
-
-    >>> factor_from_mapping({"id": "x"}, file="site.toml", row_number=1)
-    Traceback (most recent call last):
-    ...
-    emission_factors.errors.FactorError: site.toml, row 1, field 'source_category': ...
-    """
-
-    def fail(field: str, message: str) -> FactorError:
-        return FactorError(message, file=file, row=row_number, field=field)
-
-    unknown = sorted(set(row) - set(FACTOR_FIELDS))
-    if unknown:
-        raise fail(unknown[0], f"unknown field; the fields are {', '.join(FACTOR_FIELDS)}")
-    for name in _REQUIRED:
-        if not _text(row, name):
-            raise fail(
-                name,
-                "missing; every factor needs a unit, a vector and its source "
-                "(document, edition, table), see emission_factors.library",
-            )
-    factor_id = _text(row, "id")
-    if not _ID.match(factor_id):
-        raise fail("id", f"{factor_id!r} must be 1-64 of a-z 0-9 . _ - starting alphanumeric")
-    raw_value = row.get("value")
-    try:
-        value = float(raw_value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise fail("value", f"{raw_value!r} is not a number") from None
-    if not value >= 0 or value == float("inf"):
-        raise fail("value", f"{value} must be a finite number >= 0")
-    checks = (
-        ("pollutant", POLLUTANTS),
-        ("vector", VECTORS),
-        ("unit", tuple(FACTOR_UNITS)),
-        ("activity_basis", tuple(ACTIVITY_BASES)),
-        ("confidence", CONFIDENCE_LEVELS),
-        ("verification", VERIFICATION_STATUSES),
-    )
-    for name, allowed in checks:
-        if _text(row, name) not in allowed:
-            raise fail(name, f"{_text(row, name)!r} is not one of {', '.join(allowed)}")
-    unit, basis = _text(row, "unit"), _text(row, "activity_basis")
-    if FACTOR_UNITS[unit][1] != ACTIVITY_BASES[basis]:
-        raise fail(
-            "unit",
-            f"{unit} is per {FACTOR_UNITS[unit][1]} but activity_basis {basis} counts "
-            f"{ACTIVITY_BASES[basis]}; make them agree",
-        )
-    if "TEQ" in unit and not _text(row, "teq_scheme"):
-        raise fail("teq_scheme", "missing; a TEQ factor must name its TEQ scheme")
-    return EmissionFactor(
-        **{name: _text(row, name) for name in FACTOR_FIELDS if name != "value"},
-        value=value,
-        origin=origin or file,
-    )
 
 
 class FactorLibrary(Mapping[str, EmissionFactor]):
@@ -323,6 +144,16 @@ class FactorLibrary(Mapping[str, EmissionFactor]):
         return pd.DataFrame([asdict(f) for f in self._factors.values()])
 
 
+def factor_data_digest(text: str) -> str:
+    """SHA-256 (hex) of a factor file's data: its lines that are not ``#`` comments.
+
+    >>> factor_data_digest("# a comment\\nid,value\\n") == factor_data_digest("id,value\\n")
+    True
+    """
+    data = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
 def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) of a CSV text with ``#`` comment lines."""
     lines = text.splitlines()
@@ -362,8 +193,11 @@ def load_factors(
 
     Returns
     -------
-    FactorLibrary whose ``version`` is ``<set>+<sha256 of the file, 12 hex>``, plus
-    ``+site<sha256 of the site factors, 8 hex>`` when there are site factors.
+    FactorLibrary whose ``version`` is ``<set>+<sha256 of the factor data, 12 hex>``,
+    plus ``+site<sha256 of the site factors, 8 hex>`` when there are site factors. The
+    factor data are the file's lines that are not ``#`` comments, so a corrected
+    citation in a comment leaves the version as it was; any change to a factor's row
+    (its value, unit, document, note...) gives a new one.
 
     Raises
     ------
@@ -385,7 +219,7 @@ def load_factors(
             raise
         raise FactorError(str(exc).split(": ", 1)[-1], file=str(file), row=exc.row) from None
     name = FACTOR_SET if file == DEFAULT_FACTORS_PATH else file.stem
-    version = f"{name}+{hashlib.sha256(data).hexdigest()[:12]}"
+    version = f"{name}+{factor_data_digest(text)[:12]}"
     extra = list(site_factors)
     if extra:
         for i, mapping in enumerate(extra):

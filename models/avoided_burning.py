@@ -31,10 +31,20 @@ from dataclasses import dataclass
 import pandas as pd
 
 from emission_factors.library import FactorLibrary
-from models.activity import ACTIVITY_COLUMNS
+from emission_factors.units import convert
+from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, Uncertain
+from models.mass_balance import BURNED_FLOW, DEFAULT_ASSUMPTIONS, Assumptions, Uncertain
 from models.releases import estimate_releases
+from models.vocabulary import (
+    BASELINE,
+    INTAKE_KG,
+    PERIOD_DAYS,
+    PERIOD_KINDS,
+    PROCESSED_KG,
+    REDUCTION,
+    RESIDUE_OPEN_BURNED,
+)
 
 __all__ = ["AvoidedBurning", "Interval", "avoided_activity_table", "avoided_open_burning"]
 
@@ -94,11 +104,11 @@ def avoided_activity_table(delivered_kg: float, assumptions: Assumptions) -> pd.
     """
     processed = delivered_kg * (1.0 - assumptions.residue_share.mode)
     rows = []
-    for kind in ("baseline", "post"):
+    for kind in PERIOD_KINDS:
         for quantity, value, unit in (
-            ("intake_kg", delivered_kg, "kg"),
-            ("processed_kg", processed, "kg"),
-            ("period_days", 1.0, "d"),
+            (INTAKE_KG, delivered_kg, "kg"),
+            (PROCESSED_KG, processed, "kg"),
+            (PERIOD_DAYS, 1.0, "d"),
         ):
             rows.append([kind, _SITE, _LINE, quantity, value, value, value, unit, "weighings"])
     return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
@@ -122,8 +132,8 @@ def avoided_open_burning(
     """
     if not delivered_kg >= 0.0 or delivered_kg == float("inf"):
         raise ModelError(f"the delivered mass must be finite and >= 0 kg, got {delivered_kg}")
-    baseline = assumptions["baseline"]
-    factors = [library[f] for f in baseline.sources.get("residue_open_burned", ())]
+    baseline = assumptions[BASELINE]
+    factors = [library[f] for f in baseline.sources.get(RESIDUE_OPEN_BURNED, ())]
     by_vector = {f.vector: f.id for f in factors if f.pollutant == "PCDD/F"}
     if not {"air", "land"} <= set(by_vector):
         raise ModelError(
@@ -141,7 +151,7 @@ def avoided_open_burning(
     def release(vector: str) -> Interval:
         totals = result.totals
         row = totals[
-            (totals["period"] == "reduction")
+            (totals["period"] == REDUCTION)
             & (totals["site"] == _SITE)
             & (totals["pollutant"] == "PCDD/F")
             & (totals["vector"] == vector)
@@ -149,16 +159,13 @@ def avoided_open_burning(
         return Interval(float(row["deterministic"]), float(row["p2_5"]), float(row["p97_5"]))
 
     balance = result.mass_balance
-    burned = balance[
-        (balance["period"] == "baseline") & (balance["flow"] == "residue_open_burned_t")
-    ].iloc[0]
+    burned = balance[(balance["period"] == BASELINE) & (balance["flow"] == BURNED_FLOW)].iloc[0]
     return AvoidedBurning(
         delivered_kg=float(delivered_kg),
         residue_share=baseline.residue_share,
         open_burn_share=baseline.open_burn_share,
-        # t -> kg
         burned_kg=Interval(
-            *(float(burned[c]) * 1000.0 for c in ("deterministic", "p2_5", "p97_5"))
+            *(convert(float(burned[c]), "t", "kg") for c in ("deterministic", "p2_5", "p97_5"))
         ),
         pcddf_air=release("air"),
         pcddf_land=release("land"),

@@ -60,6 +60,13 @@ import pandas as pd
 from scipy import stats
 
 from models.errors import ModelError
+from models.two_sample_stats import (
+    bootstrap_interval,
+    cliffs_delta,
+    diff_of_means,
+    hedges_g,
+)
+from models.vocabulary import BASELINE, CONTROL, GROUPS, PERIOD_KINDS, PILOT, POST
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -86,10 +93,6 @@ INDICATORS: dict[str, str] = {
 }
 #: Columns of the daily input; ``completeness`` [0-1] and ``unit`` are optional.
 DAILY_COLUMNS: tuple[str, ...] = ("indicator", "group", "period", "day", "value")
-#: Groups: the households or lines of the pilot, and those used as control.
-GROUPS: tuple[str, ...] = ("pilot", "control")
-#: Period kinds compared.
-PERIOD_KINDS: tuple[str, ...] = ("baseline", "post")
 #: Columns of :func:`compare_indicators` (after any ``by`` columns).
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "indicator",
@@ -121,81 +124,6 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "did_ci_high",
     "did_flag",
 )
-_METHODS = ("BCa", "percentile")
-
-
-def hedges_g(baseline: np.ndarray, post: np.ndarray) -> float:
-    """Hedges' *g* of post minus baseline [-] (module docstring); NaN without spread.
-
-    >>> round(hedges_g(np.array([1.0, 2.0, 3.0]), np.array([3.0, 4.0, 5.0])), 4)
-    1.6
-    """
-    nx, ny = len(baseline), len(post)
-    if nx < 2 or ny < 2:
-        return float("nan")
-    pooled = ((nx - 1) * np.var(baseline, ddof=1) + (ny - 1) * np.var(post, ddof=1)) / (nx + ny - 2)
-    if not pooled > 0:
-        return float("nan")
-    correction = 1.0 - 3.0 / (4.0 * (nx + ny) - 9.0)
-    return float(correction * (np.mean(post) - np.mean(baseline)) / np.sqrt(pooled))
-
-
-def cliffs_delta(baseline: np.ndarray, post: np.ndarray) -> float:
-    """Cliff's delta, P(post > baseline) - P(post < baseline) [-], in [-1, 1].
-
-    >>> cliffs_delta(np.array([1.0, 2.0]), np.array([2.0, 3.0]))
-    0.75
-    """
-    if len(baseline) == 0 or len(post) == 0:
-        return float("nan")
-    signs = np.sign(np.subtract.outer(post, baseline))
-    return float(signs.mean())
-
-
-def _diff_of_means(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Post minus baseline mean; with four samples (pilot baseline, pilot post, control
-    baseline, control post) the difference in differences."""
-    means = [np.mean(s, axis=axis) for s in samples]
-    if len(means) == 2:
-        return means[1] - means[0]
-    return (means[1] - means[0]) - (means[3] - means[2])
-
-
-def bootstrap_interval(
-    samples: Sequence[np.ndarray],
-    *,
-    seed: int | Sequence[int],
-    n_resamples: int = 9999,
-    confidence_level: float = 0.95,
-    method: str = "BCa",
-) -> tuple[float, float]:
-    """Bootstrap interval of the difference of means (two samples: baseline, post) or of
-    the difference in differences (four samples), resampling each sample on its own.
-
-    Returns ``(nan, nan)`` when scipy cannot form the interval (degenerate data).
-
-    >>> base, post = np.array([1.0, 2.0, 3.0, 4.0]), np.array([5.0, 6.0, 7.0, 8.0])
-    >>> low, high = bootstrap_interval([base, post], seed=1, n_resamples=999)
-    >>> 2.0 < low < 4.0 < high < 6.0
-    True
-    """
-    if method not in _METHODS:
-        raise ModelError(f"bootstrap method {method!r}: use one of {', '.join(_METHODS)}")
-    with warnings.catch_warnings():
-        # Degenerate resamples warn and give NaN; NaN is the answer we report.
-        warnings.simplefilter("ignore")
-        result = stats.bootstrap(
-            tuple(np.asarray(s, dtype=float) for s in samples),
-            _diff_of_means,
-            n_resamples=n_resamples,
-            vectorized=True,
-            paired=False,
-            confidence_level=confidence_level,
-            method=method,
-            rng=np.random.default_rng(seed),
-        )
-    interval = result.confidence_interval
-    return float(interval.low), float(interval.high)
 
 
 def _seed_for(seed: int, key: tuple[object, ...]) -> list[int]:
@@ -335,8 +263,8 @@ def _compare_one(
     method: str,
 ) -> tuple[object, ...]:
     nan = float("nan")
-    base, base_c = _period_values(part, "pilot", "baseline")
-    post, post_c = _period_values(part, "pilot", "post")
+    base, base_c = _period_values(part, PILOT, BASELINE)
+    post, post_c = _period_values(part, PILOT, POST)
     flags = _flags((len(base), len(post)), (base_c, post_c), min_days, min_completeness)
     base_mean = float(np.mean(base)) if len(base) else nan
     post_mean = float(np.mean(post)) if len(post) else nan
@@ -367,11 +295,11 @@ def _compare_one(
         g = hedges_g(base, post)
         delta = cliffs_delta(base, post)
 
-    c_base, c_base_c = _period_values(part, "control", "baseline")
-    c_post, c_post_c = _period_values(part, "control", "post")
+    c_base, c_base_c = _period_values(part, CONTROL, BASELINE)
+    c_post, c_post_c = _period_values(part, CONTROL, POST)
     did = did_low = did_high = nan
     did_flag = ""
-    has_control = bool((part["group"] == "control").any())
+    has_control = bool((part["group"] == CONTROL).any())
     if has_control:
         samples = [base, post, c_base, c_post]
         did_flags = _flags(
@@ -381,7 +309,7 @@ def _compare_one(
             min_completeness,
         )
         if min(len(s) for s in samples) >= 1:
-            did = float(_diff_of_means(*samples))
+            did = float(diff_of_means(*samples))
         if min(len(s) for s in samples) >= 2:
             if all(np.ptp(s) == 0 for s in samples):
                 did_flags.append("no_variation")

@@ -12,13 +12,15 @@ model's assumptions (:mod:`models.mass_balance`) and the factor values of the li
 - ``process_window_share`` = share of running time inside the window [-] (NaN when the
   line did not run);
 - ``residue_burned_kg_per_day`` = :math:`b\,r\,m/(1-r)` [kg/d], the residue of the intake
-  the day's processed mass stands for (:math:`I = m/(1-r)`, as the mass balance does
-  without weighings: deliveries come in batches, so a day's weighings are not that
-  day's residue), times the open-burning share :math:`b`;
+  the day's processed mass stands for (:math:`I = m/(1-r)`: the estimate's mass balance,
+  :func:`models.mass_balance.residue_fates`, without weighings, since deliveries come
+  in batches and a day's weighings are not that day's residue), times the open-burning
+  share :math:`b`;
 - ``upops_ug_teq_per_day`` = :math:`\sum_f A_{s(f)} EF_f` over the PCDD/F factors of
-  every vector of the period's sources [µg TEQ/d]: open burning of the burned residue
-  [t] and, in a period whose energy counter measures furnace fuel, the fuel [TJ =
-  kWh × 3.6·10⁻⁶]; grid electricity has no PCDD/F factor;
+  every vector of the period's sources [µg TEQ/d], by the estimate's release
+  calculation (:mod:`models.source_release`): open burning of the burned residue [t]
+  and, in a period whose energy counter measures furnace fuel, the fuel [TJ]; grid
+  electricity has no PCDD/F factor;
 - ``upops_ug_teq_per_t`` = the day's PCDD/F over the processed mass [µg TEQ/t].
 
 The residue share itself is an assumption (:class:`~models.mass_balance.Assumptions`),
@@ -50,9 +52,12 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import FactorLibrary
+from emission_factors.units import convert
 from models.comparison import INDICATORS
 from models.errors import ModelError
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
+from models.mass_balance import BURNED_FLOW, DEFAULT_ASSUMPTIONS, Assumptions, residue_fates
+from models.source_release import pcddf_per_activity, release, source_activities
+from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES
 
 __all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
 
@@ -65,8 +70,8 @@ DAY_COLUMNS: tuple[str, ...] = (
     "line",
     "period",
     "day",
-    "processed_kg",
-    "energy_kwh",
+    PROCESSED_KG,
+    ENERGY_KWH,
     "in_window_share",
     "completeness",
 )
@@ -78,35 +83,6 @@ SENSOR_INDICATORS: tuple[str, ...] = (
     "upops_ug_teq_per_day",
     "upops_ug_teq_per_t",
 )
-_KWH_TO_TJ = 3.6e-6
-_KWH_TO_MWH = 1e-3
-
-
-def pcddf_per_activity(
-    library: FactorLibrary, assumptions: Assumptions
-) -> tuple[float, float, float]:
-    """Sum of the PCDD/F factors (every vector) of each source of ``assumptions``:
-    open burning [µg TEQ/t], furnace fuel [µg TEQ/TJ], electricity [µg TEQ/MWh].
-
-    >>> from emission_factors.library import load_factors
-    >>> pcddf_per_activity(load_factors(), DEFAULT_ASSUMPTIONS["baseline"])
-    (41.0, 15000.0, 0.0)
-    """
-    sums = []
-    for source in ("residue_open_burned", "furnace_fuel", "electricity"):
-        total = 0.0
-        for factor_id in assumptions.sources.get(source, ()):
-            factor = library[factor_id]
-            if factor.pollutant != "PCDD/F":
-                continue
-            if factor.release_unit != "µg TEQ":
-                raise ModelError(
-                    f"factor {factor_id}: PCDD/F in {factor.unit}; daily indicators need "
-                    "µg TEQ per activity unit"
-                )
-            total += factor.value
-        sums.append(total)
-    return sums[0], sums[1], sums[2]
 
 
 def daily_indicator_frame(
@@ -114,7 +90,7 @@ def daily_indicator_frame(
     library: FactorLibrary,
     *,
     assumptions: Mapping[str, Assumptions] = DEFAULT_ASSUMPTIONS,
-    group: str = "pilot",
+    group: str = PILOT,
 ) -> pd.DataFrame:
     """Daily indicator values (module docstring) of every row of ``days``.
 
@@ -152,29 +128,35 @@ def daily_indicator_frame(
     parts = []
     for kind, rows in days.groupby("period", sort=True):
         assume = assumptions[str(kind)]
-        open_ef, fuel_ef, grid_ef = pcddf_per_activity(library, assume)
-        r = assume.residue_share.mode
-        b = assume.open_burn_share.mode
-        mass = rows["processed_kg"].to_numpy(dtype=float)
-        energy = rows["energy_kwh"].to_numpy(dtype=float)
+        pcddf = dict(zip(RELEASE_SOURCES, pcddf_per_activity(library, assume), strict=True))
+        mass = rows[PROCESSED_KG].to_numpy(dtype=float)
+        energy = rows[ENERGY_KWH].to_numpy(dtype=float)
         ran = mass > 0
-        burned_kg = b * r * mass / (1.0 - r)
-        # No energy counter: the fuel part is unknown, so is the day's PCDD/F.
-        energy_part = (
-            energy * _KWH_TO_TJ * fuel_ef
-            if assume.energy_carrier == "fuel"
-            else energy * _KWH_TO_MWH * grid_ef
+        # The estimate's mass balance at the assumptions' modes, without weighings.
+        fates = residue_fates(
+            np.full(len(mass), np.nan),
+            mass,
+            *(
+                np.array(u.mode)
+                for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
+            ),
         )
-        per_day = burned_kg / 1000.0 * open_ef + energy_part
+        burned_t = fates[BURNED_FLOW]
+        # No energy counter (NaN): the fuel part is unknown, so is the day's PCDD/F.
+        activities = source_activities(burned_t, energy, assume.energy_carrier)
+        per_day = sum(
+            (release(activity, pcddf[source]) for source, (activity, _) in activities.items()),
+            start=np.zeros(len(mass)),
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             values = {
                 "specific_energy_kwh_per_kg": np.where(ran, energy / mass, np.nan),
                 "process_window_share": np.where(
                     ran, rows["in_window_share"].to_numpy(dtype=float), np.nan
                 ),
-                "residue_burned_kg_per_day": burned_kg,
+                "residue_burned_kg_per_day": convert(burned_t, "t", "kg"),
                 "upops_ug_teq_per_day": per_day,
-                "upops_ug_teq_per_t": np.where(ran, per_day / (mass / 1000.0), np.nan),
+                "upops_ug_teq_per_t": np.where(ran, per_day / convert(mass, "kg", "t"), np.nan),
             }
         identity = rows[["site", "line", "period", "day", "completeness"]].reset_index(drop=True)
         for name in SENSOR_INDICATORS:

@@ -27,15 +27,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emission_factors.units import convert
 from models.errors import ModelError
+from models.vocabulary import (
+    BASELINE,
+    CARRIER_ELECTRICITY,
+    CARRIER_FUEL,
+    ELECTRICITY,
+    ENERGY_CARRIERS,
+    FURNACE_FUEL,
+    POST,
+    RESIDUE_OPEN_BURNED,
+)
 
 __all__ = [
+    "BURNED_FLOW",
     "DEFAULT_ASSUMPTIONS",
     "DEFAULT_SOURCES",
     "Assumptions",
     "Uncertain",
     "residue_fates",
 ]
+
+
+#: The flow of :func:`residue_fates` that is burned in the open [t]: the activity of the
+#: ``residue_open_burned`` source.
+BURNED_FLOW = f"{RESIDUE_OPEN_BURNED}_t"
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,7 @@ class Uncertain:
 #: ``electricity`` [MWh]: the post line's electricity at the 2020 Vietnamese grid factor.
 #: Melt extrusion itself has no Toolkit class and no published factor: it counts zero.
 DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
-    "residue_open_burned": (
+    RESIDUE_OPEN_BURNED: (
         "6b3-pcddf-air",
         "6b3-pcddf-land",
         "6b3-dlpcb-air",
@@ -76,13 +93,13 @@ DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
         "ipcc-ob-ch4",
         "ipcc-ob-n2o",
     ),
-    "furnace_fuel": (
+    FURNACE_FUEL: (
         "3e-hicl-pcddf-air",
         "ipcc-sc-coal-co2",
         "ipcc-sc-coal-ch4",
         "ipcc-sc-coal-n2o",
     ),
-    "electricity": ("vn-grid-2020-co2",),
+    ELECTRICITY: ("vn-grid-2020-co2",),
 }
 
 
@@ -93,13 +110,22 @@ class Assumptions:
     Parameters
     ----------
     residue_share
-        Non-recyclable share of the delivered plastic [-]. Default 0.10 (0.05-0.15):
-        the ≈10 % residual share derived in pilot-context §1a (60-70 t/day of residue
-        against 600-650 t/day of input in Minh Khai); the range is a design assumption.
+        Non-recyclable share of the delivered plastic [-]. Default 0.10 (0.05-0.15): our
+        arithmetic from published figures for Minh Khai, 60-70 t/day of residual solid
+        waste against 600-650 t/day of input (Hung Yen DONRE statistics, as reported by
+        Báo Tin Tức, 20 Nov 2024,
+        https://baotintuc.vn/anh-360/anh-360-do-o-nhiem-tu-lang-tai-che-nhua-giap-ranh-giua-ha-noi-va-hung-yen-20241120091229566.htm
+        and by SOLEN,
+        https://solenvn.com/en/initiative-to-renew-plastic-recycling-craft-village-minh-khai-craft-village-hung-yen-vietnam
+        ); the range is a design assumption.
     open_burn_share
-        Share of the residue burned in the open [-]. Baseline 0.8 (0.6-1.0): "most"
-        (pilot-context §1b, unconfirmed there; design assumption). Post 0: the residue
-        goes to the pilot line.
+        Share of the residue burned in the open [-]. Baseline 0.8 (0.6-1.0): "most", a
+        design assumption that no source quantifies; press reports from Phan Bôi describe
+        households burning material, and the non-recyclable part being collected and, by
+        a truncated sentence, probably burned (Báo Mới, "Ô nhiễm làng nghề – 'căn bệnh
+        nan y' ở Phan Bôi",
+        https://m.baomoi.com/o-nhiem-lang-nghe-can-benh-nan-y-o-phan-boi/c/28490310.epi
+        ). Post 0: the residue goes to the pilot line.
     landfill_share
         Share of the residue not burned that is landfilled [-]; the rest goes to the
         pilot line. Baseline 1.0 (no pilot line existed); post 0.
@@ -114,12 +140,12 @@ class Assumptions:
     residue_share: Uncertain = Uncertain(0.10, 0.05, 0.15)
     open_burn_share: Uncertain = Uncertain(0.0, 0.0, 0.0)
     landfill_share: Uncertain = Uncertain(0.0, 0.0, 0.0)
-    energy_carrier: str = "electricity"
+    energy_carrier: str = CARRIER_ELECTRICITY
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
 
     def __post_init__(self) -> None:
-        if self.energy_carrier not in ("fuel", "electricity"):
-            raise ModelError("energy_carrier must be 'fuel' or 'electricity'")
+        if self.energy_carrier not in ENERGY_CARRIERS:
+            raise ModelError(f"energy_carrier must be one of {', '.join(ENERGY_CARRIERS)}")
         for name in ("residue_share", "open_burn_share", "landfill_share"):
             share: Uncertain = getattr(self, name)
             if not share.low >= 0.0 and share.high <= 1.0:
@@ -130,12 +156,12 @@ class Assumptions:
 
 #: Defaults per period kind; see :class:`Assumptions` for the sources.
 DEFAULT_ASSUMPTIONS: dict[str, Assumptions] = {
-    "baseline": Assumptions(
+    BASELINE: Assumptions(
         open_burn_share=Uncertain(0.8, 0.6, 1.0),
         landfill_share=Uncertain.exact(1.0),
-        energy_carrier="fuel",
+        energy_carrier=CARRIER_FUEL,
     ),
-    "post": Assumptions(),
+    POST: Assumptions(),
 }
 
 
@@ -169,8 +195,8 @@ def residue_fates(
      'residue_landfilled_t': 0.2, 'residue_to_pilot_line_t': 0.0, 'recovered_stock_t': 0.5}
     """
     intake = np.where(np.isnan(intake_kg), processed_kg / (1.0 - residue_share), intake_kg)
-    intake_t = intake / 1000.0  # kg -> t
-    product_t = processed_kg / 1000.0
+    intake_t = convert(intake, "kg", "t")
+    product_t = convert(processed_kg, "kg", "t")
     residue_t = residue_share * intake_t
     burned_t = open_burn_share * residue_t
     landfilled_t = (1.0 - open_burn_share) * landfill_share * residue_t
@@ -178,7 +204,7 @@ def residue_fates(
         "intake_t": intake_t,
         "product_t": product_t,
         "residue_t": residue_t,
-        "residue_open_burned_t": burned_t,
+        BURNED_FLOW: burned_t,
         "residue_landfilled_t": landfilled_t,
         "residue_to_pilot_line_t": residue_t - burned_t - landfilled_t,
         "recovered_stock_t": intake_t - residue_t - product_t,

@@ -49,11 +49,29 @@ import pandas as pd
 from scipy import stats
 
 from emission_factors.library import EmissionFactor, FactorLibrary, load_gwp
-from emission_factors.units import convert
-from models.activity import ACTIVITY_COLUMNS
+from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
 from models.ghg import GAS_OF_POLLUTANT
-from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions, Uncertain, residue_fates
+from models.mass_balance import (
+    BURNED_FLOW,
+    DEFAULT_ASSUMPTIONS,
+    Assumptions,
+    Uncertain,
+    residue_fates,
+)
+from models.source_release import ACTIVITY_BASIS, release, source_activities
+from models.vocabulary import (
+    ALL,
+    BASELINE,
+    ENERGY_KWH,
+    INTAKE_KG,
+    PERIOD_DAYS,
+    PERIOD_KINDS,
+    POST,
+    PROCESSED_KG,
+    REDUCTION,
+    RESULT_PERIODS,
+)
 
 __all__ = [
     "ACTIVITY_BASIS",
@@ -65,14 +83,6 @@ __all__ = [
     "summarise",
 ]
 
-#: Period kinds the model compares.
-PERIOD_KINDS: tuple[str, ...] = ("baseline", "post")
-#: Activity basis each source's factors must have.
-ACTIVITY_BASIS: dict[str, str] = {
-    "residue_open_burned": "burned_t",
-    "furnace_fuel": "fuel_tj",
-    "electricity": "electricity_mwh",
-}
 #: Log-standard deviation of the lognormal factor distribution per confidence level [-]:
 #: the 95 % range is ×/÷ 3, 5 and 10 (ln(k) / 1.96). Our assumption, see module docstring.
 SIGMA_OF_CONFIDENCE: dict[str, float] = {
@@ -241,12 +251,12 @@ def estimate_releases(
     for (kind, site, line), rows in groups:
         assume = used[str(kind)]
         key = (str(kind), str(site), str(line))
-        processed = _activity_value(rows, "processed_kg", draws, rng)
+        processed = _activity_value(rows, PROCESSED_KG, draws, rng)
         if processed is None:
             raise ModelError(f"{site}/{line} {kind}: the activity table has no processed_kg")
-        intake = _activity_value(rows, "intake_kg", draws, rng)
-        energy = _activity_value(rows, "energy_kwh", draws, rng)
-        period_days = rows.loc[rows["quantity"] == "period_days", "value"]
+        intake = _activity_value(rows, INTAKE_KG, draws, rng)
+        energy = _activity_value(rows, ENERGY_KWH, draws, rng)
+        period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
         shares = [
             _triangular(u, draws, rng)
@@ -268,23 +278,18 @@ def estimate_releases(
                 {"period": kind, "site": site, "line": line, "flow": flow, "unit": "t"}
                 | summarise(values, float(fates_det[flow][0]))
             )
-        source_activity: dict[str, tuple[np.ndarray, float, str]] = {
-            "residue_open_burned": (
-                fates["residue_open_burned_t"],
-                float(fates_det["residue_open_burned_t"][0]),
-                "t",
-            )
-        }
-        if energy is not None:
-            carrier = "furnace_fuel" if assume.energy_carrier == "fuel" else "electricity"
-            unit = "TJ" if carrier == "furnace_fuel" else "MWh"
-            scale = convert(1.0, "kWh", unit)
-            source_activity[carrier] = (energy[0] * scale, energy[1] * scale, unit)
-        for source, (act, act_det, act_unit) in source_activity.items():
+        # The same calculation for the draws and for the deterministic value.
+        carrier = assume.energy_carrier
+        source_draws = source_activities(fates[BURNED_FLOW], energy and energy[0], carrier)
+        source_det = source_activities(
+            float(fates_det[BURNED_FLOW][0]), energy and energy[1], carrier
+        )
+        for source, (act, act_unit) in source_draws.items():
+            act_det = source_det[source][0]
             for factor_id in assume.sources.get(source, ()):
                 factor = library[factor_id]
-                release = act * factor_draws[factor_id]
-                det = act_det * factor.value
+                released = release(act, factor_draws[factor_id])
+                det = release(act_det, factor.value)
                 row_key = (
                     key[0],
                     key[1],
@@ -293,7 +298,7 @@ def estimate_releases(
                     factor.vector,
                     factor.release_unit,
                 )
-                arrays.setdefault(row_key, []).append((release, det, factor_id))
+                arrays.setdefault(row_key, []).append((released, det, factor_id))
                 release_rows.append(
                     {
                         "period": kind,
@@ -310,7 +315,7 @@ def estimate_releases(
                         "class_code": factor.class_code,
                         "citation": factor.citation,
                     }
-                    | summarise(release, det)
+                    | summarise(released, det)
                 )
     totals = _totals(arrays, days, library, gwp, draws)
     return Estimate(
@@ -346,7 +351,7 @@ def _totals(
         values = np.sum([p[0] for p in parts], axis=0)
         det = sum(p[1] for p in parts)
         ids = {p[2] for p in parts}
-        for s, ln in ((site, line), ("all", "all")):
+        for s, ln in ((site, line), (ALL, ALL)):
             add((kind, s, ln, pollutant, vector, unit), values, det, ids)
             gas = GAS_OF_POLLUTANT.get(pollutant)
             if gas is not None:
@@ -354,9 +359,9 @@ def _totals(
                 add((kind, s, ln, "CO2e", "air", "kg CO2e"), values * gwp[gas], det * gwp[gas], ids)
     # Reduction over the post period: baseline at the post period's rate, minus post,
     # per line; the all-lines reduction is the sum of the lines' reductions.
-    for key in sorted({k[1:] for k in sums if k[1] != "all"}):
-        base = sums.get(("baseline", *key))
-        post = sums.get(("post", *key))
+    for key in sorted({k[1:] for k in sums if k[1] != ALL}):
+        base = sums.get((BASELINE, *key))
+        post = sums.get((POST, *key))
         if base is None or post is None:
             continue
         site, line = key[0], key[1]
@@ -364,8 +369,8 @@ def _totals(
         values = base[0] * ratio - post[0]
         det = base[1] * ratio - post[1]
         ids = base[2] | post[2]
-        add(("reduction", *key), values, det, ids)
-        add(("reduction", "all", "all", *key[2:]), values, det, ids)
+        add((REDUCTION, *key), values, det, ids)
+        add((REDUCTION, ALL, ALL, *key[2:]), values, det, ids)
     rows = []
     for (kind, site, line, pollutant, vector, unit), (values, det, ids) in sums.items():
         rows.append(
@@ -381,16 +386,16 @@ def _totals(
             }
             | summarise(values, det)
         )
-    order = {"baseline": 0, "post": 1, "reduction": 2}
+    order = {kind: i for i, kind in enumerate(RESULT_PERIODS)}
     frame = pd.DataFrame(rows)
     frame["_order"] = frame["period"].map(order)
-    frame["_all"] = frame["site"] == "all"
+    frame["_all"] = frame["site"] == ALL
     frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])
     return frame.drop(columns=["_order", "_all"]).reset_index(drop=True)
 
 
 def _duration_ratio(days: Mapping[tuple[str, str, str], float], site: str, line: str) -> float:
     """Post over baseline period length of one line [-]."""
-    base = days.get(("baseline", site, line), 0.0)
-    post = days.get(("post", site, line), 0.0)
+    base = days.get((BASELINE, site, line), 0.0)
+    post = days.get((POST, site, line), 0.0)
     return post / base if base > 0 and post > 0 else 1.0

@@ -48,21 +48,36 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.alignment import ALIGN_TOLERANCE_INTERVALS, align_to, check_time_index
 from models.errors import ModelError
 
 __all__ = [
     "ALIGN_TOLERANCE_INTERVALS",
+    "DEFAULT_THRESHOLDS",
+    "HEATING",
+    "IDLE",
+    "OFF",
+    "RUNNING",
     "STATES",
     "StateThresholds",
     "StateTracker",
     "align_to",
+    "check_thresholds",
     "codes_from_arrays",
     "line_states",
     "state_codes",
 ]
 
-#: The states :func:`line_states` returns.
-STATES: tuple[str, ...] = ("off", "heating", "running", "idle")
+#: A cold line, or one whose heaters are off.
+OFF = "off"
+#: Switched on and warming up, not yet hot since it was last off.
+HEATING = "heating"
+#: Material leaves the line.
+RUNNING = "running"
+#: Hot (or warm after having been hot) and not producing.
+IDLE = "idle"
+#: The states :func:`line_states` returns; the int8 codes are indices into it.
+STATES: tuple[str, ...] = (OFF, HEATING, RUNNING, IDLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +107,10 @@ class StateThresholds:
     hysteresis_kg_h: float = 0.5
 
 
+#: The thresholds when none are configured.
+DEFAULT_THRESHOLDS = StateThresholds()
+
+
 class StateTracker:
     """The state of one line, updated reading by reading (the live view and the alarms).
 
@@ -119,13 +138,7 @@ class StateTracker:
     __slots__ = ("_low", "flowing", "hot", "on", "thresholds", "was_hot")
 
     def __init__(self, process_window_c: tuple[float, float], thresholds: StateThresholds) -> None:
-        _check_thresholds(
-            process_window_c,
-            thresholds.heating_min_c,
-            thresholds.running_min_kg_h,
-            thresholds.hysteresis_c,
-            thresholds.hysteresis_kg_h,
-        )
+        check_thresholds(process_window_c, thresholds)
         self.thresholds = thresholds
         self._low = process_window_c[0]
         self.on = self.hot = self.was_hot = self.flowing = False
@@ -159,10 +172,10 @@ class StateTracker:
     def state(self) -> str:
         """One of :data:`STATES`, decided as in :func:`line_states`."""
         if self.flowing:
-            return "running"
+            return RUNNING
         if self.hot or (self.on and self.was_hot):
-            return "idle"
-        return "heating" if self.on else "off"
+            return IDLE
+        return HEATING if self.on else OFF
 
 
 def _switch(state: bool, value: float, on_at: float, hysteresis: float) -> bool:
@@ -172,59 +185,6 @@ def _switch(state: bool, value: float, on_at: float, hysteresis: float) -> bool:
     if value < on_at - hysteresis:
         return False
     return state
-
-
-#: A temperature reading stands for the line at a later instant for at most this many of
-#: its sensor's median sampling intervals; beyond that the temperature counts as missing.
-#: Three intervals tolerate one or two lost readings without bridging an outage.
-ALIGN_TOLERANCE_INTERVALS: float = 3.0
-
-
-def _check_index(obj: pd.Series | pd.DataFrame, what: str) -> None:
-    index = obj.index
-    if not isinstance(index, pd.DatetimeIndex):
-        raise ModelError(f"{what} needs a DatetimeIndex; set the reading times as the index")
-    if index.tz is None:
-        raise ModelError(f"{what} has naive times; localise them to UTC (tz_localize('UTC'))")
-    if not index.is_monotonic_increasing:
-        raise ModelError(f"{what} must be sorted by time; call sort_index() first")
-    if index.has_duplicates:
-        raise ModelError(f"{what} has duplicate times; keep one reading per sensor and time")
-
-
-def align_to(values: pd.Series, index: pd.DatetimeIndex) -> pd.Series:
-    """Forward-fill ``values`` onto ``index`` within :data:`ALIGN_TOLERANCE_INTERVALS`.
-
-    Parameters
-    ----------
-    values
-        One sensor's readings, DatetimeIndex (UTC), sorted, missing values allowed.
-    index
-        Target instants (UTC).
-
-    Returns
-    -------
-    Series on ``index``: the latest reading at or before each instant when it is at most
-    ``ALIGN_TOLERANCE_INTERVALS`` median intervals old, else NaN.
-
-    >>> import pandas as pd
-    >>> src = pd.Series([1.0, 2.0, 3.0],
-    ...                 index=pd.to_datetime(["2019-01-01 00:00:00", "2019-01-01 00:00:01",
-    ...                                       "2019-01-01 00:00:02"], utc=True))
-    >>> dst = pd.date_range("2019-01-01 00:00:01.5", periods=4, freq="2s", tz="UTC")
-    >>> align_to(src, dst).tolist()
-    [2.0, 3.0, nan, nan]
-    """
-    if values.index.equals(index):
-        # Same instants (sensors sampled together): nothing to align; NaN stays missing.
-        return values.astype(float)
-    clean = values.dropna()
-    if clean.empty:
-        return pd.Series(np.nan, index=index, dtype=float)
-    times_ns = clean.index.as_unit("ns").asi8
-    step_ns = float(np.median(np.diff(times_ns))) if len(times_ns) > 1 else 0.0
-    tolerance = pd.Timedelta(int(step_ns * ALIGN_TOLERANCE_INTERVALS), unit="ns")
-    return clean.astype(float).reindex(index, method="ffill", tolerance=tolerance)
 
 
 def _ffill_decisions(decided: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -257,13 +217,17 @@ def _hysteresis(values: np.ndarray, on_at: float, off_below: float) -> np.ndarra
     return _ffill_decisions(on | off, on & ~off)
 
 
-def _check_thresholds(
-    process_window_c: tuple[float, float],
-    heating_min_c: float,
-    running_min_kg_h: float,
-    hysteresis_c: float,
-    hysteresis_kg_h: float,
-) -> None:
+def check_thresholds(process_window_c: tuple[float, float], thresholds: StateThresholds) -> None:
+    """Refuse a process window and thresholds that contradict each other.
+
+    Raises
+    ------
+    ModelError
+        A window with low >= high, ``heating_min_c`` not below the window, a negative
+        hysteresis, or a throughput hysteresis above the running threshold.
+    """
+    heating_min_c, running_min_kg_h = thresholds.heating_min_c, thresholds.running_min_kg_h
+    hysteresis_c, hysteresis_kg_h = thresholds.hysteresis_c, thresholds.hysteresis_kg_h
     low, high = process_window_c
     if not low < high:
         raise ModelError(f"process_window_c must be (low, high) with low < high, got {low, high}")
@@ -286,10 +250,7 @@ def codes_from_arrays(
     throughput_kg_h: np.ndarray,
     *,
     process_window_c: tuple[float, float],
-    heating_min_c: float = 60.0,
-    running_min_kg_h: float = 1.0,
-    hysteresis_c: float = 5.0,
-    hysteresis_kg_h: float = 0.5,
+    thresholds: StateThresholds = DEFAULT_THRESHOLDS,
 ) -> np.ndarray:
     """:func:`state_codes` on plain arrays already on the throughput's instants.
 
@@ -299,30 +260,29 @@ def codes_from_arrays(
         Line temperature (hottest zone) at each throughput sample [°C], NaN if unknown.
     throughput_kg_h
         Throughput [kg/h], same length.
-    process_window_c, heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
-        As in :func:`line_states` [°C, kg/h].
+    process_window_c, thresholds
+        As in :func:`line_states`.
 
     Returns
     -------
     int8 codes, indices into :data:`STATES`.
     """
-    _check_thresholds(
-        process_window_c, heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
-    )
+    check_thresholds(process_window_c, thresholds)
     if len(line_temp_c) != len(throughput_kg_h):
         raise ModelError("line_temp_c and throughput_kg_h must have the same length")
+    th = thresholds
     low = process_window_c[0]
     rate = np.asarray(throughput_kg_h, dtype=float)
-    on = _hysteresis(line_temp_c, heating_min_c, heating_min_c - hysteresis_c)
-    hot = _hysteresis(line_temp_c, low, low - hysteresis_c)
-    flowing = _hysteresis(rate, running_min_kg_h, running_min_kg_h - hysteresis_kg_h)
+    on = _hysteresis(line_temp_c, th.heating_min_c, th.heating_min_c - th.hysteresis_c)
+    hot = _hysteresis(line_temp_c, low, low - th.hysteresis_c)
+    flowing = _hysteresis(rate, th.running_min_kg_h, th.running_min_kg_h - th.hysteresis_kg_h)
     # "Has been hot since the line was last off": a latch set where hot, reset where off.
     was_hot = _ffill_decisions(~on | hot, hot)
 
-    codes = np.zeros(len(rate), dtype=np.int8)  # 0 off
-    codes[on & ~was_hot] = 1  # heating
-    codes[hot | (on & was_hot)] = 3  # idle unless flowing
-    codes[flowing] = 2  # running
+    codes = np.full(len(rate), STATES.index(OFF), dtype=np.int8)
+    codes[on & ~was_hot] = STATES.index(HEATING)
+    codes[hot | (on & was_hot)] = STATES.index(IDLE)  # unless flowing
+    codes[flowing] = STATES.index(RUNNING)
     return codes
 
 
@@ -331,17 +291,12 @@ def state_codes(
     throughput_kg_h: pd.Series,
     *,
     process_window_c: tuple[float, float],
-    heating_min_c: float = 60.0,
-    running_min_kg_h: float = 1.0,
-    hysteresis_c: float = 5.0,
-    hysteresis_kg_h: float = 0.5,
+    thresholds: StateThresholds = DEFAULT_THRESHOLDS,
 ) -> np.ndarray:
     """:func:`line_states` as int8 codes, indices into :data:`STATES` (faster on long series)."""
-    _check_index(throughput_kg_h, "throughput_kg_h")
-    _check_index(temps_c, "temps_c")
-    _check_thresholds(
-        process_window_c, heating_min_c, running_min_kg_h, hysteresis_c, hysteresis_kg_h
-    )
+    check_time_index(throughput_kg_h, "throughput_kg_h")
+    check_time_index(temps_c, "temps_c")
+    check_thresholds(process_window_c, thresholds)
     index = throughput_kg_h.index
     if temps_c.shape[1] == 0:
         line_temp = np.full(len(index), np.nan)
@@ -353,10 +308,7 @@ def state_codes(
         line_temp,
         throughput_kg_h.to_numpy(dtype=float),
         process_window_c=process_window_c,
-        heating_min_c=heating_min_c,
-        running_min_kg_h=running_min_kg_h,
-        hysteresis_c=hysteresis_c,
-        hysteresis_kg_h=hysteresis_kg_h,
+        thresholds=thresholds,
     )
 
 
@@ -365,10 +317,7 @@ def line_states(
     throughput_kg_h: pd.Series,
     *,
     process_window_c: tuple[float, float],
-    heating_min_c: float = 60.0,
-    running_min_kg_h: float = 1.0,
-    hysteresis_c: float = 5.0,
-    hysteresis_kg_h: float = 0.5,
+    thresholds: StateThresholds = DEFAULT_THRESHOLDS,
 ) -> pd.Series:
     """State of a line at each throughput sample.
 
@@ -383,15 +332,9 @@ def line_states(
         Throughput [kg/h], DatetimeIndex (UTC); its index is the result's index.
     process_window_c
         Process temperature window (low, high) [°C]; reaching ``low`` makes the line hot.
-    heating_min_c
-        Temperature above which a line counts as switched on [°C].
-    running_min_kg_h
-        Throughput above which the line counts as producing [kg/h].
-    hysteresis_c
-        Temperature hysteresis [°C]: a switch set at a threshold resets only below
-        threshold minus ``hysteresis_c``.
-    hysteresis_kg_h
-        Throughput hysteresis [kg/h], likewise.
+    thresholds
+        The switches' thresholds and hystereses (:class:`StateThresholds`; the
+        configuration's ``[line_states]`` section).
 
     Returns
     -------
@@ -406,10 +349,7 @@ def line_states(
         temps_c,
         throughput_kg_h,
         process_window_c=process_window_c,
-        heating_min_c=heating_min_c,
-        running_min_kg_h=running_min_kg_h,
-        hysteresis_c=hysteresis_c,
-        hysteresis_kg_h=hysteresis_kg_h,
+        thresholds=thresholds,
     )
     names = np.array(STATES, dtype=object)
     return pd.Series(names[codes], index=throughput_kg_h.index, name="state", dtype=object)

@@ -43,7 +43,7 @@ def test_bundled_library_has_every_required_source_category() -> None:
     assert library.version.startswith("upops-ef-2025-06+")
 
 
-def test_toolkit_2013_6b_class3_values_as_in_reference_notes() -> None:
+def test_toolkit_2013_6b_class3_values_as_in_the_toolkit() -> None:
     # UNEP Toolkit 2013, Annex 46 Table III.46.1, 6b class 3 "Open burning of domestic
     # waste": air 40 and land 1 µg TEQ/t [U]; dl-PCB air 2 µg TEQ/t [V].
     library = load_factors()
@@ -136,3 +136,13 @@ def test_conversion_refuses_mixed_dimensions() -> None:
 
 def test_default_path_is_packaged_data() -> None:
     assert DEFAULT_FACTORS_PATH.parent.name == "data"
+
+
+def test_version_covers_the_factor_data_not_the_comments(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD)
+    version = load_factors(path).version
+    text = path.read_text(encoding="utf-8")
+    path.write_text("# a corrected citation\n" + text.replace("# comment", "# other"), "utf-8")
+    assert load_factors(path).version == version
+    path.write_text(text.replace(",40,", ",41,"), encoding="utf-8")
+    assert load_factors(path).version != version

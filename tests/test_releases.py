@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from emission_factors.library import load_factors
 from models.activity import ACTIVITY_COLUMNS
+from models.daily_indicators import daily_indicator_frame
 from models.ghg import co2e_kg, ipcc2006_open_burning_co2_t
 from models.mass_balance import Assumptions, Uncertain
 from models.releases import estimate_releases
@@ -181,3 +182,37 @@ def test_reduction_normalises_period_length() -> None:
     )
     # baseline 400 µg over 2 days -> 200 µg over the 1-day post period
     assert _total(est, "reduction", "PCDD/F", "air")["deterministic"] == pytest.approx(200.0)
+
+
+def test_daily_pcddf_and_the_estimate_are_one_calculation() -> None:
+    # One baseline day: 900 kg processed, 450 kWh of furnace fuel, default assumptions.
+    days = pd.DataFrame(
+        {
+            "site": ["s"],
+            "line": ["l"],
+            "period": ["baseline"],
+            "day": [pd.Timestamp("2019-06-03")],
+            "processed_kg": [900.0],
+            "energy_kwh": [450.0],
+            "in_window_share": [0.9],
+            "completeness": [1.0],
+        }
+    )
+    daily = daily_indicator_frame(days, LIBRARY).set_index("indicator")["value"]
+    table = pd.DataFrame(
+        [
+            ("baseline", "s", "l", "processed_kg", 900.0, 900.0, 900.0, "kg", "test"),
+            ("baseline", "s", "l", "energy_kwh", 450.0, 450.0, 450.0, "kWh", "test"),
+        ],
+        columns=ACTIVITY_COLUMNS,
+    )
+    estimate = estimate_releases(table, LIBRARY, draws=2, seed=1)
+    totals = estimate.totals
+    pcddf = totals[(totals["site"] == "s") & (totals["pollutant"] == "PCDD/F")]
+    burned = estimate.mass_balance.set_index("flow").loc["residue_open_burned_t"]
+    # b r m / (1 - r) = 0.8 x 0.1 x 900 / 0.9 = 80 kg of residue burned.
+    assert daily["residue_burned_kg_per_day"] == pytest.approx(80.0)
+    assert burned["deterministic"] * 1000 == pytest.approx(daily["residue_burned_kg_per_day"])
+    # 80 kg x 41 µg TEQ/t + 450 kWh x 3.6e-6 TJ/kWh x 15 000 µg TEQ/TJ = 3.28 + 24.3
+    assert daily["upops_ug_teq_per_day"] == pytest.approx(27.58)
+    assert pcddf["deterministic"].sum() == pytest.approx(daily["upops_ug_teq_per_day"])

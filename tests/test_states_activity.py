@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.activity import (
     LineParameters,
@@ -17,7 +20,7 @@ from models.activity import (
     processed_mass_kg,
 )
 from models.errors import ModelError
-from models.states import line_states
+from models.states import StateThresholds, StateTracker, line_states
 
 T0 = pd.Timestamp("2019-06-03 00:00", tz="UTC")
 
@@ -114,13 +117,17 @@ def _readings() -> pd.DataFrame:
     )
 
 
-def test_extract_activity_hand_computed() -> None:
-    params = LineParameters(
+def _params(degradation_c: float = 300.0) -> LineParameters:
+    return LineParameters(
         process_window_c=(180.0, 230.0),
-        degradation_c=300.0,
+        degradation_c=degradation_c,
         temperature_sensors=("zone1_temp",),
         expected_interval_s={"throughput": 60, "zone1_temp": 60, "melt_temp": 60, "energy": 600},
     )
+
+
+def test_extract_activity_hand_computed() -> None:
+    params = _params()
     start, end = T0.to_pydatetime(), datetime(2019, 6, 3, 1, 0, tzinfo=UTC)
     activity = extract_activity(_readings(), params, start=start, end=end)
     assert activity.processed_kg == pytest.approx(60.0)  # 1 h at 60 kg/h
@@ -140,12 +147,7 @@ def test_extract_activity_hand_computed() -> None:
 
 
 def test_arrays_path_and_unsorted_frame_give_the_same_activity() -> None:
-    params = LineParameters(
-        process_window_c=(180.0, 230.0),
-        degradation_c=220.0,
-        temperature_sensors=("zone1_temp",),
-        expected_interval_s={"throughput": 60, "zone1_temp": 60, "melt_temp": 60, "energy": 600},
-    )
+    params = _params(degradation_c=220.0)
     start, end = T0.to_pydatetime(), datetime(2019, 6, 3, 1, 0, tzinfo=UTC)
     readings = _readings()
     reference = extract_activity(readings, params, start=start, end=end)
@@ -186,3 +188,53 @@ def test_survey_data_same_meaning_and_checked() -> None:
     assert table.loc[0, "low"] == table.loc[0, "high"] == 500.0
     with pytest.raises(ModelError, match="must be in kg"):
         activity_from_survey(survey.assign(unit="t"), period="baseline")
+
+
+def test_running_threshold_of_the_line_parameters_decides_running_time() -> None:
+    # The line runs at 60 kg/h throughout: with a running threshold above that it idles.
+    params = _params()
+    start, end = T0.to_pydatetime(), datetime(2019, 6, 3, 1, 0, tzinfo=UTC)
+    high = dataclasses.replace(params, states=StateThresholds(running_min_kg_h=80.0))
+    assert extract_activity(_readings(), params, start=start, end=end).running_h == 1.0
+    idle = extract_activity(_readings(), high, start=start, end=end)
+    assert idle.running_h == 0.0
+    assert idle.state_h["idle"] == pytest.approx(1.0)
+
+
+# Temperatures around every switch point (heating_min 40-80 °C, window low 180 °C) and
+# throughputs around the running threshold, with missing values mixed in.
+_TEMPS = st.one_of(st.floats(0.0, 260.0), st.sampled_from([np.nan, 55.0, 60.0, 175.0, 180.0]))
+_RATES = st.one_of(st.floats(0.0, 5.0), st.sampled_from([np.nan, 0.5, 1.0, 1.5]))
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    samples=st.lists(st.tuples(_TEMPS, _RATES), min_size=1, max_size=60),
+    thresholds=st.builds(
+        StateThresholds,
+        heating_min_c=st.floats(40.0, 80.0),
+        running_min_kg_h=st.floats(0.5, 3.0),
+        hysteresis_c=st.floats(0.0, 20.0),
+        hysteresis_kg_h=st.floats(0.0, 0.5),
+    ),
+)
+def test_streaming_tracker_gives_the_states_of_line_states(
+    samples: list[tuple[float, float]], thresholds: StateThresholds
+) -> None:
+    window_c = (180.0, 230.0)
+    idx = _index(len(samples))
+    temps = [t for t, _ in samples]
+    rates = [r for _, r in samples]
+    expected = line_states(
+        pd.DataFrame({"z1": temps}, index=idx),
+        pd.Series(rates, index=idx, dtype=float),
+        process_window_c=window_c,
+        thresholds=thresholds,
+    ).tolist()
+    tracker = StateTracker(window_c, thresholds)
+    streamed = []
+    for temp_c, rate_kg_h in samples:
+        tracker.update(line_temp_c=temp_c, throughput_kg_h=rate_kg_h)
+        streamed.append(tracker.state)
+        assert tracker.running == (tracker.state == "running")
+    assert streamed == expected

@@ -1,0 +1,264 @@
+"""Checking survey rows against the configured sites, households and lines.
+
+Every row gets all its problems named at once (:class:`models.survey_schema.RowError`,
+line number and reasons); good rows become :data:`models.survey_schema.ROW_COLUMNS`.
+Empty optional numbers are unknown (NaN), not zero. Numbers use a dot as decimal
+separator; masses, energies and hours must be finite and not negative.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from models.survey_files import read_csv_table
+from models.survey_schema import (
+    COLUMNS,
+    FUEL_NCV_MJ_PER_KG,
+    KEY_COLUMNS,
+    NO_FUEL,
+    NUMBER_COLUMNS,
+    RESIDUE_FATES,
+    ROW_COLUMNS,
+    RawTable,
+    RowError,
+    SurveyCatalog,
+    SurveyImport,
+)
+
+__all__ = ["parse_survey_csv", "validate_table"]
+
+_MAX_HOURS = 24.0
+# Plausible years of a survey record; outside them the year is a typing error.
+_FIRST_YEAR, _LAST_YEAR = 1990, 2100
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def _text(cell: object) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _parse_date(cell: object) -> tuple[str | None, str | None]:
+    """(ISO date, None) or (None, reason)."""
+    if isinstance(cell, datetime):
+        return _plausible(cell.date())
+    if isinstance(cell, date):
+        return _plausible(cell)
+    text = _text(cell)
+    if not text:
+        return None, "date is empty"
+    try:
+        match = _DMY.match(text)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            parsed = date(year, month, day)
+        elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            parsed = date.fromisoformat(text)
+        else:
+            return None, f"bad date {text!r}: write YYYY-MM-DD or DD/MM/YYYY"
+    except ValueError:
+        return None, f"bad date {text!r}: no such day"
+    return _plausible(parsed)
+
+
+def _plausible(day: date) -> tuple[str | None, str | None]:
+    if not _FIRST_YEAR <= day.year <= _LAST_YEAR:
+        return None, f"date {day.isoformat()} is outside {_FIRST_YEAR}-{_LAST_YEAR}; check the year"
+    return day.isoformat(), None
+
+
+def _parse_number(column: str, cell: object) -> tuple[float, str | None]:
+    """(value, None) or (NaN, reason); an empty cell is (NaN, None)."""
+    if isinstance(cell, bool):
+        return math.nan, f"{column} must be a number, got {cell!r}"
+    if isinstance(cell, int | float):
+        value = float(cell)
+        shown = _text(cell)
+    else:
+        shown = _text(cell)
+        if not shown:
+            return math.nan, None
+        if "," in shown:
+            return math.nan, f"{column} {shown!r}: use a dot as decimal separator, no commas"
+        try:
+            value = float(shown)
+        except ValueError:
+            return math.nan, f"{column} must be a number [{_unit(column)}], got {shown!r}"
+    if not math.isfinite(value):
+        return math.nan, f"{column} must be a finite number, got {shown!r}"
+    if value < 0:
+        return math.nan, f"{column} must not be negative, got {shown}"
+    if column == "hours_worked_h" and value > _MAX_HOURS:
+        return math.nan, f"hours_worked_h must be at most 24 h a day, got {shown}"
+    return value, None
+
+
+def _unit(column: str) -> str:
+    return {"kg": "kg", "kwh": "kWh", "h": "h"}[column.rsplit("_", 1)[1]]
+
+
+def _choice(column: str, value: str, allowed: Sequence[str]) -> str | None:
+    if value in allowed:
+        return None
+    close = difflib.get_close_matches(value, allowed, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {column} {value!r}: {hint}use one of {', '.join(allowed)}"
+
+
+def _known(what: str, value: str, site: str, known: frozenset[str]) -> str | None:
+    if value in known:
+        return None
+    listed = ", ".join(sorted(known)[:20]) or "none"
+    return f"unknown {what} {value!r} at site {site!r} (configured: {listed})"
+
+
+def _raw_text(cells: Sequence[object]) -> str:
+    return ",".join(_text(c) for c in cells)
+
+
+def _row_hash(values: Mapping[str, object]) -> str:
+    canonical = {
+        k: (None if isinstance(v, float) and math.isnan(v) else v)
+        for k, v in values.items()
+        if k in COLUMNS
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _validate_row(
+    cells: dict[str, object], catalog: SurveyCatalog, default_source: str
+) -> tuple[dict[str, object], list[str]]:
+    reasons: list[str] = []
+    row: dict[str, object] = {}
+    site = _text(cells.get("site"))
+    household = _text(cells.get("household"))
+    line = _text(cells.get("line"))
+    if not site:
+        reasons.append("site is empty")
+    elif site not in catalog.households and site not in catalog.lines:
+        reasons.append(f"unknown site {site!r} (configured: {', '.join(catalog.sites) or 'none'})")
+    else:
+        if household:
+            problem = _known(
+                "household", household, site, catalog.households.get(site, frozenset())
+            )
+            if problem:
+                reasons.append(problem)
+        if line:
+            problem = _known("line", line, site, catalog.lines.get(site, frozenset()))
+            if problem:
+                reasons.append(problem)
+    if not household and not line:
+        reasons.append("give a household or a line")
+    iso_date, problem = _parse_date(cells.get("date"))
+    if problem:
+        reasons.append(problem)
+    row.update(site=site, household=household, line=line, date=iso_date)
+    for column in NUMBER_COLUMNS:
+        value, problem = _parse_number(column, cells.get(column))
+        if problem:
+            reasons.append(problem)
+        elif column == "plastic_processed_kg" and math.isnan(value):
+            reasons.append("plastic_processed_kg is empty [kg]; write 0 for a day without work")
+        row[column] = value
+    fate = _text(cells.get("residue_fate")).lower()
+    if fate:
+        problem = _choice("residue_fate", fate, RESIDUE_FATES)
+        if problem:
+            reasons.append(problem)
+    elif _positive(row["residue_kg"]):
+        reasons.append("residue_kg is above 0 but residue_fate is empty")
+    fuel = _text(cells.get("fuel_type")).lower()
+    if fuel and fuel != NO_FUEL:
+        problem = _choice("fuel_type", fuel, (NO_FUEL, *FUEL_NCV_MJ_PER_KG))
+        if problem:
+            reasons.append(problem)
+    elif _positive(row["fuel_kg"]):
+        reasons.append("fuel_kg is above 0 but fuel_type is empty or none")
+    row.update(
+        residue_fate=fate,
+        fuel_type=fuel,
+        source=_text(cells.get("source")) or default_source,
+        note=_text(cells.get("note")),
+    )
+    return row, reasons
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, float) and value > 0
+
+
+def validate_table(
+    table: RawTable, catalog: SurveyCatalog, *, default_source: str | None = None
+) -> SurveyImport:
+    """Check every row of ``table``; good rows become :data:`ROW_COLUMNS`.
+
+    Parameters
+    ----------
+    table
+        From :func:`read_survey_file`, :func:`read_csv_table` or :func:`read_xlsx_table`.
+    catalog
+        Configured sites, households and lines.
+    default_source
+        ``source`` of rows that leave it empty; the file name (without folders) if None.
+
+    Returns
+    -------
+    SurveyImport
+        A row with several problems gets one :class:`RowError` naming all of them. A row
+        whose natural key (:data:`KEY_COLUMNS`) repeats an earlier good row is refused.
+    """
+    source = default_source or Path(table.name).name
+    width = len(table.header)
+    good: list[dict[str, object]] = []
+    errors: list[RowError] = []
+    first_line: dict[tuple[object, ...], int] = {}
+    for number, cells in table.records:
+        raw = _raw_text(cells)[:1000]
+        extra = [c for c in cells[width:] if _text(c)]
+        if extra:
+            errors.append(
+                RowError(number, f"{len(cells)} cells but the header has {width} columns", raw)
+            )
+            continue
+        named = dict(zip(table.header, cells, strict=False))
+        row, reasons = _validate_row(named, catalog, source)
+        if not reasons:
+            key = tuple(row[k] for k in KEY_COLUMNS)
+            if key in first_line:
+                reasons.append(
+                    f"same source, site, household/line and date as line {first_line[key]}"
+                )
+            else:
+                first_line[key] = number
+        if reasons:
+            errors.append(RowError(number, "; ".join(reasons), raw))
+            continue
+        row["file_line"] = number
+        row["row_hash"] = _row_hash(row)
+        good.append(row)
+    rows = pd.DataFrame(good, columns=list(ROW_COLUMNS))
+    for column in NUMBER_COLUMNS:
+        rows[column] = rows[column].astype(float)
+    rows["file_line"] = rows["file_line"].astype("int64")
+    return SurveyImport(table.name, rows, tuple(errors))
+
+
+def parse_survey_csv(
+    data: bytes, catalog: SurveyCatalog, *, name: str = "<bytes>", default_source: str | None = None
+) -> SurveyImport:
+    """:func:`read_csv_table` then :func:`validate_table`."""
+    return validate_table(read_csv_table(data, name=name), catalog, default_source=default_source)

@@ -1,0 +1,102 @@
+"""The words the models use as values in their tables, each defined once.
+
+Period kinds, comparison groups, release sources, energy carriers and activity
+quantities travel as plain strings in the tidy DataFrames (and so into the CSV files a
+reader opens); every module of :mod:`models` imports them from here instead of spelling
+them again, and :mod:`pilot` and :mod:`reports` can do the same.
+
+>>> PERIOD_KINDS
+('baseline', 'post')
+>>> REDUCTION in PERIOD_KINDS  # a result row, not a period anyone measures
+False
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "ACTIVITY_QUANTITIES",
+    "ALL",
+    "BASELINE",
+    "CARRIER_ELECTRICITY",
+    "CARRIER_FUEL",
+    "CONTROL",
+    "ELECTRICITY",
+    "ENERGY_CARRIERS",
+    "ENERGY_KWH",
+    "FURNACE_FUEL",
+    "GROUPS",
+    "INTAKE_KG",
+    "PERIOD_DAYS",
+    "PERIOD_KINDS",
+    "PILOT",
+    "POST",
+    "PROCESSED_KG",
+    "REDUCTION",
+    "RELEASE_SOURCES",
+    "RESIDUE_OPEN_BURNED",
+    "RESULT_PERIODS",
+    "RUNNING_H",
+]
+
+# -- period kinds ----------------------------------------------------------------------
+#: Before the intervention (survey, logbooks, the old furnace).
+BASELINE: Final = "baseline"
+#: After the intervention (the pilot line, measured by the sensors).
+POST: Final = "post"
+#: Period kinds the models compare, in order.
+PERIOD_KINDS: Final[tuple[str, ...]] = (BASELINE, POST)
+#: The result row "baseline scaled to the post period's length minus post"
+#: (:mod:`models.releases`); a value of ``period`` in result tables, not a period kind.
+REDUCTION: Final = "reduction"
+#: Every value the ``period`` column of a release result may hold, in output order.
+RESULT_PERIODS: Final[tuple[str, ...]] = (BASELINE, POST, REDUCTION)
+#: ``site`` and ``line`` of a row summed over every line.
+ALL: Final = "all"
+
+# -- comparison groups -----------------------------------------------------------------
+#: The households or lines the intervention reached.
+PILOT: Final = "pilot"
+#: Those it did not reach, compared for the change they saw anyway.
+CONTROL: Final = "control"
+#: Groups of :func:`models.comparison.compare_indicators`.
+GROUPS: Final[tuple[str, ...]] = (PILOT, CONTROL)
+
+# -- release sources (the activity each emission factor is multiplied with) ----------------
+#: Residue burned in the open [t burned].
+RESIDUE_OPEN_BURNED: Final = "residue_open_burned"
+#: Fuel of the baseline's melting furnace [TJ].
+FURNACE_FUEL: Final = "furnace_fuel"
+#: Grid electricity of the post line [MWh].
+ELECTRICITY: Final = "electricity"
+#: Release sources, in the order of :data:`models.mass_balance.DEFAULT_SOURCES`.
+RELEASE_SOURCES: Final[tuple[str, ...]] = (RESIDUE_OPEN_BURNED, FURNACE_FUEL, ELECTRICITY)
+
+# -- energy carriers (what a line's energy counter measures) ---------------------------
+#: Fuel energy of a furnace (lower heating value).
+CARRIER_FUEL: Final = "fuel"
+#: Electricity from the grid.
+CARRIER_ELECTRICITY: Final = "electricity"
+#: Carriers :class:`models.mass_balance.Assumptions` accepts.
+ENERGY_CARRIERS: Final[tuple[str, ...]] = (CARRIER_FUEL, CARRIER_ELECTRICITY)
+
+# -- activity quantities (the ``quantity`` column of an activity table) --------------------
+#: Mass delivered to the line [kg].
+INTAKE_KG: Final = "intake_kg"
+#: Mass the line processed [kg].
+PROCESSED_KG: Final = "processed_kg"
+#: Energy-counter increase [kWh].
+ENERGY_KWH: Final = "energy_kwh"
+#: Hours in the ``running`` state [h].
+RUNNING_H: Final = "running_h"
+#: Length of the period [d], so periods of different length compare at the same rate.
+PERIOD_DAYS: Final = "period_days"
+#: Quantities an activity table may carry, with their unit.
+ACTIVITY_QUANTITIES: Final[dict[str, str]] = {
+    INTAKE_KG: "kg",
+    PROCESSED_KG: "kg",
+    ENERGY_KWH: "kWh",
+    RUNNING_H: "h",
+    PERIOD_DAYS: "d",
+}
