@@ -23,6 +23,7 @@ from typing import Any
 
 import tomli_w
 
+from models.vocabulary import PERIOD_KINDS
 from pilot.config import default_config_path
 from pilot.errors import PilotError
 
@@ -42,7 +43,7 @@ DEMO_FILES: dict[str, str] = {
 }
 
 #: Period kinds the demo simulates.
-SIMULATED_KINDS: tuple[str, ...] = ("baseline", "post")
+SIMULATED_KINDS: tuple[str, ...] = PERIOD_KINDS
 
 
 def write_demo_config(

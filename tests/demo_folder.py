@@ -7,18 +7,30 @@ Commands then read it exactly as after ``pilot demo``: ``pilot --config DIR/pilo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import Config, default_config_path, load_config
 from pilot.demo_config import DEMO_FILES, write_demo_config
 from sensors.simulator import Simulation
 
-__all__ = ["demo_folder"]
+__all__ = ["DemoFolder", "demo_folder"]
 
 #: The example configuration every demo-shaped folder starts from.
 EXAMPLE = load_config(default_config_path())
+
+
+@dataclass(frozen=True)
+class DemoFolder:
+    """The folder's configuration file, the configuration, and the simulator's ground
+    truth (``Simulation.totals``) per ``(period_id, site, line)``."""
+
+    config_file: Path
+    config: Config
+    totals: dict[tuple[str, str, str], Any]
 
 
 def demo_folder(
@@ -29,14 +41,15 @@ def demo_folder(
     simulate: Iterable[tuple[str, str, str]],
     seed: int = 11,
     source: Path | None = None,
-) -> tuple[Path, Config]:
+) -> DemoFolder:
     """Simulate ``(period_id, site, line)`` triples over the first ``days`` of each period
-    into ``path/readings.sqlite`` and write ``path/pilot.toml``; its path and config.
+    into ``path/readings.sqlite`` and write ``path/pilot.toml``.
 
     Lines and periods not in ``simulate`` stay without readings (a period without data).
     """
     path.mkdir(parents=True, exist_ok=True)
     store = SQLiteStore(path / DEMO_FILES["store"])
+    totals = {}
     try:
         for index, (period_id, site, line) in enumerate(simulate):
             period = EXAMPLE.period(period_id)
@@ -49,6 +62,7 @@ def demo_folder(
                 interval_s=interval_s,
             )
             store.write(list(sim))
+            totals[(period_id, site, line)] = sim.totals
     finally:
         store.close()
     config_file = write_demo_config(
@@ -58,4 +72,4 @@ def demo_folder(
         interval_s=interval_s,
         written=datetime.now(UTC),
     )
-    return config_file, load_config(config_file)
+    return DemoFolder(config_file, load_config(config_file), totals)

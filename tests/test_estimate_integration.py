@@ -1,19 +1,18 @@
-"""Simulator -> SQLite store -> activity extraction, against the simulator's ground truth."""
+"""Simulator -> SQLite store -> pipeline activity and estimate, against the simulator's
+ground truth; the CLI's messages when data are missing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from models.activity import extract_activity
-from monitoring.stores.sqlite import SQLiteStore
-from pilot.cmd_estimate import estimate, line_parameters
-from pilot.config import default_config_path, load_config
-from sensors.simulator import Simulation
-
-CONFIG = load_config(default_config_path())
+from pilot.cli import main
+from pilot.pipeline.activity import extract_windows
+from pilot.pipeline.estimate import MonteCarlo, estimate, factor_library
+from pilot.pipeline.source import DataSource
+from pilot.pipeline.windows import period_windows
+from tests.demo_folder import demo_folder
 
 
 @pytest.mark.parametrize(
@@ -22,22 +21,15 @@ CONFIG = load_config(default_config_path())
 def test_extraction_recovers_simulated_mass_and_energy(
     tmp_path: Path, regime: str, period_id: str
 ) -> None:
-    start = CONFIG.period(period_id).start
-    end = start + timedelta(days=1)
-    sim = Simulation(
-        CONFIG.line("minh-khai", "line-1"),
-        regime=regime,  # type: ignore[arg-type]
-        start=start,
-        end=end,
-        seed=5,
-        interval_s=10.0,
+    made = demo_folder(
+        tmp_path, days=1, interval_s=10.0, simulate=[(period_id, "minh-khai", "line-1")], seed=5
     )
-    store = SQLiteStore(tmp_path / "r.sqlite")
-    store.write(list(sim))
-    readings = store.read(site="minh-khai", line="line-1", start=start, end=end)
-    params = line_parameters(CONFIG.line("minh-khai", "line-1"), sampled_interval_s=10.0)
-    activity = extract_activity(readings, params, start=start, end=end)
-    truth = sim.totals
+    config = made.config
+    windows = period_windows(config, (regime,), site="minh-khai")
+    with DataSource(config) as source:
+        activities = extract_windows(config, source, windows)
+    activity = activities.windows[0].activity
+    truth = made.totals[(period_id, "minh-khai", "line-1")]
     # Tolerance: trapezoids on a 10 s grid against a piecewise-constant rate with 3-8 %
     # sensor noise; 1 % covers both regimes (batch discharge in the baseline).
     assert activity.processed_kg == pytest.approx(truth.processed_kg, rel=0.01)
@@ -47,9 +39,7 @@ def test_extraction_recovers_simulated_mass_and_energy(
     assert activity.intake_kg == pytest.approx(delivered)
     assert activity.completeness["throughput"] == pytest.approx(1.0, abs=1e-3)
 
-    windows = [(regime, start, end, "minh-khai", "line-1")]
-    result = estimate(CONFIG, store, windows, draws=500, seed=1, sampled_interval_s=10.0)
-    store.close()
+    result = estimate(activities, factor_library(config), MonteCarlo(draws=500, seed=1))
     assert set(result.totals["period"]) == {regime}
     assert result.factor_set_version.startswith("upops-ef-")
 
@@ -57,10 +47,8 @@ def test_extraction_recovers_simulated_mass_and_energy(
 def test_cli_estimate_without_data_exits_nonzero_with_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pilot.cli import main
-
-    SQLiteStore(tmp_path / "readings.sqlite").close()
-    code = main(["estimate", "--period", "baseline", "--from-demo", str(tmp_path)])
+    made = demo_folder(tmp_path, days=1, interval_s=10.0, simulate=[])
+    code = main(["--config", str(made.config_file), "estimate", "--period", "baseline"])
     captured = capsys.readouterr()
     assert code != 0
     assert "no readings of" in captured.err
@@ -68,8 +56,6 @@ def test_cli_estimate_without_data_exits_nonzero_with_message(
 
 
 def test_cli_factors_show_prints_provenance(capsys: pytest.CaptureFixture[str]) -> None:
-    from pilot.cli import main
-
     assert main(["factors", "show", "6b3-pcddf-air"]) == 0
     out = capsys.readouterr().out
     assert "Annex 46" in out

@@ -10,13 +10,11 @@ from typing import Any
 
 from pydantic import ValidationInfo, field_validator
 
+from models.vocabulary import PERIOD_KINDS
 from pilot.config.declaration import Section, setting
 from pilot.config.fields import OffsetDateTime, Problems, Text, choice, ident, refuse
 
 __all__ = ["PERIOD_KINDS", "Period", "PeriodSection", "check_factor"]
-
-#: Period kinds: before the pilot lines (``baseline``) and after them (``post``).
-PERIOD_KINDS: tuple[str, ...] = ("baseline", "post")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from models.activity import LineActivity, LineParameters, extract_activity
 from models.errors import ModelError
+from models.states import StateThresholds
 from pilot.config import Config
 from pilot.errors import PilotError
 from pilot.pipeline.source import DataSource
@@ -25,15 +26,17 @@ from sensors.lines import Line
 __all__ = ["ActivitySet", "DayActivity", "WindowActivity", "extract_windows", "line_parameters"]
 
 
-def line_parameters(line: Line) -> LineParameters:
-    """The emission model's view of a configured line: sensor roles and intervals.
+def line_parameters(line: Line, states: StateThresholds) -> LineParameters:
+    """The emission model's view of a configured line: sensor roles, intervals and the
+    configured line-state thresholds (``[line_states]``).
 
     The one place where a line of the configuration becomes the models layer's type.
     """
     intervals = {spec.sensor: spec.interval_s for spec in line.sensors if not spec.event}
 
     def first(kind: str) -> str | None:
-        return next((s.sensor for s in line.sensors if s.kind == kind), None)
+        spec = line.of_kind(kind)
+        return spec.sensor if spec is not None else None
 
     return LineParameters(
         process_window_c=line.process_window_c,
@@ -44,6 +47,7 @@ def line_parameters(line: Line) -> LineParameters:
         throughput_sensor=first("throughput"),
         energy_sensor=first("energy"),
         intake_sensor=first("intake"),
+        states=states,
     )
 
 
@@ -123,7 +127,7 @@ def extract_windows(
     """
     done = []
     for window in windows:
-        params = line_parameters(config.line(window.site, window.line))
+        params = line_parameters(config.line(window.site, window.line), config.line_states)
         readings = source.read(
             site=window.site, line=window.line, start=window.start, end=window.end
         )

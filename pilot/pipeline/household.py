@@ -69,10 +69,10 @@ def household_pages(
     weighings: dict[_Key, pd.DataFrame] = {}
     for site in {s.id: s for s, _, _ in chosen}.values():
         for line in site.lines:
-            intake = next((s.sensor for s in line.sensors if s.kind == "intake"), None)
+            intake = line.of_kind("intake")
             if intake is not None:
                 weighings[(site.id, line.id)] = source.read(
-                    site=site.id, line=line.id, start=start, end=end, sensors=[intake]
+                    site=site.id, line=line.id, start=start, end=end, sensors=[intake.sensor]
                 )
     survey = _survey_baseline(config, source.survey_path)
     energy: dict[_Key, tuple[float, float, float, float]] = {}
@@ -183,7 +183,7 @@ def _specific_energy(
 ) -> tuple[float, float]:
     """(energy [kWh], processed [kg]) of one line over ``windows``; zeros without data."""
     site, line = key
-    params = line_parameters(config.line(site, line))
+    params = line_parameters(config.line(site, line), config.line_states)
     energy = processed = 0.0
     for start, end in windows:
         readings = source.read(site=site, line=line, start=start, end=end)

@@ -23,13 +23,14 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from models.vocabulary import PERIOD_KINDS
 from pilot.config import Config
 from pilot.errors import PilotError
 
 __all__ = ["COMPARED_KINDS", "Window", "local_days", "period_windows", "windows_frame"]
 
 #: The period kinds an evaluation compares, in report order.
-COMPARED_KINDS: tuple[str, ...] = ("baseline", "post")
+COMPARED_KINDS: tuple[str, ...] = PERIOD_KINDS
 
 
 @dataclass(frozen=True, slots=True)

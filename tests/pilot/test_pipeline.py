@@ -35,12 +35,13 @@ class CountingStore(SQLiteStore):
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    return demo_folder(
+    made = demo_folder(
         tmp_path_factory.mktemp("demo"),
         days=1,
         interval_s=30.0,
         simulate=[("baseline-2019", SITE, LINE), ("post-2020", SITE, LINE)],
     )
+    return made.config_file, made.config
 
 
 def test_period_windows_follow_configuration_order_and_select() -> None:
