@@ -99,19 +99,18 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
-def walk(node: ast.AST, type_only: bool = False) -> Iterator[tuple[ast.AST, bool]]:
-    """Every node below ``node``, and whether it sits under ``if TYPE_CHECKING:``."""
-    for child in ast.iter_child_nodes(node):
-        yield child, type_only
-        if isinstance(child, ast.If) and _is_type_checking(child.test):
-            for stmt in child.body:
-                yield stmt, True
-                yield from walk(stmt, True)
-            for stmt in child.orelse:
-                yield stmt, type_only
-                yield from walk(stmt, type_only)
+def walk(tree: ast.AST) -> Iterator[tuple[ast.AST, bool]]:
+    """Every node below ``tree``, and whether it sits under ``if TYPE_CHECKING:``."""
+    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    while stack:
+        node, type_only = stack.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            children = [(child, True) for child in node.body]
+            children += [(child, type_only) for child in node.orelse]
         else:
-            yield from walk(child, type_only)
+            children = [(child, type_only) for child in ast.iter_child_nodes(node)]
+        yield from children
+        stack.extend(children)
 
 
 def constant_import(node: ast.AST) -> str | None:
@@ -144,7 +143,11 @@ class Codebase:
             name: ast.parse(m.path.read_text(encoding="utf-8"), str(m.path))
             for name, m in self.modules.items()
         }
-        self.imports = [imp for name in self.modules for imp in self._imports_of(name)]
+        self.imports = [
+            imp
+            for name in self.modules
+            for imp in sorted(self._imports_of(name), key=lambda imp: imp.line)
+        ]
 
     def resolve(self, dotted: str, importer: Module) -> str | None:
         """The deepest module of ours that ``dotted`` names, or None if not ours."""

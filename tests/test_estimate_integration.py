@@ -17,6 +17,7 @@ from sensors.simulator import Simulation
 CONFIG = load_config(default_config_path())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("regime", "period_id"), [("post", "post-2020"), ("baseline", "baseline-2019")]
 )

@@ -193,6 +193,7 @@ def test_tcp_devices_decoded_values_stored_through_mosquitto(mosquitto_broker, t
     print(f"\nModbus TCP: stored {sum(len(v) for v in stored.values())} readings; faults {faults}")
 
 
+@pytest.mark.slow
 def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
     mosquitto_broker, tmp_path, serial_pair
 ):
@@ -251,6 +252,7 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
     print(f"\nModbus RTU: {agent.faults()}")
 
 
+@pytest.mark.slow
 def test_device_that_stops_answering_does_not_delay_the_others(mosquitto_broker, tmp_path):
     prefix = f"hang{uuid.uuid4().hex[:8]}"
     healthy = ModbusServer({1: {"holding": _at(0, _words(200.0, "int16", scale=0.1))}}).start()
@@ -325,6 +327,7 @@ def test_device_that_stops_answering_does_not_delay_the_others(mosquitto_broker,
     )
 
 
+@pytest.mark.slow
 def test_broker_outage_loses_no_polled_reading(fresh_mosquitto, tmp_path):
     prefix = f"out{uuid.uuid4().hex[:8]}"
     server = ModbusServer({1: {"holding": _at(0, _words(210.0, "int16", scale=0.1))}}).start()
@@ -374,6 +377,7 @@ def test_broker_outage_loses_no_polled_reading(fresh_mosquitto, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_pilot_agent_command_runs_until_sigterm(mosquitto_broker, tmp_path):
     prefix = f"cli{uuid.uuid4().hex[:8]}"
     server = ModbusServer({1: {"holding": _at(0, _words(199.9, "int16", scale=0.1))}}).start()
