@@ -90,9 +90,10 @@ class ServerProcess:
     appears in what this start wrote to the log, ``ready()`` is true.
 
     >>> import sys, tempfile
-    >>> folder = Path(tempfile.mkdtemp())
     >>> argv = [sys.executable, "-c", "print('up', flush=True); import time; time.sleep(60)"]
-    >>> with ServerProcess("sleeper", argv, folder, ready_line="up") as server:
+    >>> with tempfile.TemporaryDirectory() as folder, ServerProcess(
+    ...     "sleeper", argv, Path(folder), ready_line="up"
+    ... ) as server:
     ...     server.running
     True
     >>> server.running
