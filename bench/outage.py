@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,41 +27,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # runnable as `python bench/outage.py` from a clean clone
 
-from ingest import binary, free_port, influx_query, start_mosquitto, stop  # noqa: E402
-
+from bench.servers import start_influxd, start_mosquitto  # noqa: E402
 from pilot.config import load_config  # noqa: E402
 from sensors.mqtt import BrokerSettings  # noqa: E402
 from sensors.publisher import publish  # noqa: E402
 from sensors.simulator import simulate_line  # noqa: E402
 from tests.configs import example_config  # noqa: E402
+from tests.fixtures_influxdb import InfluxDBServer  # noqa: E402
+from tests.servers import ServerProcess  # noqa: E402
 
 DATABASE = "outage"
 START = datetime(2020, 10, 5, 0, 0, tzinfo=UTC)  # 07:00 local: the lines start their day
-
-
-def start_influxd(folder: Path, port: int, rpc: int) -> subprocess.Popen[bytes]:
-    """InfluxDB on a fixed port, so the collector finds it again after the outage."""
-    config = folder / "influxdb.conf"
-    config.write_text(
-        "reporting-enabled = false\n"
-        f'bind-address = "127.0.0.1:{rpc}"\n'
-        f'[meta]\n  dir = "{folder}/meta"\n'
-        f'[data]\n  dir = "{folder}/data"\n  wal-dir = "{folder}/wal"\n'
-        "  query-log-enabled = false\n"
-        "[monitor]\n  store-enabled = false\n"
-        f'[http]\n  bind-address = "127.0.0.1:{port}"\n  auth-enabled = false\n'
-        "  log-enabled = false\n"
-    )
-    log = (folder / "influxd.log").open("ab")
-    proc = subprocess.Popen([binary("influxd"), "-config", str(config)], stdout=log, stderr=log)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=1.0):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"influxd did not start; see {folder}/influxd.log")
 
 
 def rss_kib(pid: int) -> dict[str, int]:
@@ -76,9 +50,11 @@ def rss_kib(pid: int) -> dict[str, int]:
     return out
 
 
-def stored(url: str) -> int:
+def stored(influx: InfluxDBServer) -> int:
     try:
-        result = influx_query(url, f'SELECT count("value") FROM "{DATABASE}"."autogen"."readings"')
+        result = influx.query(
+            f'SELECT count("value") FROM "{DATABASE}"."autogen"."readings"', timeout_s=60.0
+        )
     except OSError:
         return -1
     series = result["results"][0].get("series")
@@ -94,11 +70,12 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="upops-outage-"))
     (folder / "influx").mkdir()
-    broker, broker_port = start_mosquitto(folder, inflight=20)
-    influx_port, rpc_port = free_port(), free_port()
-    influx = start_influxd(folder / "influx", influx_port, rpc_port)
-    url = f"http://127.0.0.1:{influx_port}"
-    influx_query(url, f"CREATE DATABASE {DATABASE}")
+    broker = start_mosquitto(folder, inflight=20)
+    broker_port = broker.port
+    # Its port stays the same across the outage, so the collector finds it again.
+    influx = start_influxd(folder / "influx")
+    url = influx.url
+    influx.query(f"CREATE DATABASE {DATABASE}")
     config_path = example_config(
         folder,
         broker_url=f"mqtt://127.0.0.1:{broker_port}",
@@ -111,16 +88,14 @@ def main() -> None:
         stats_interval_s=30.0,
     )
     config = load_config(config_path)
-    log_path = folder / "collector.log"
-    collector = subprocess.Popen(
+    collector = ServerProcess(
+        "collector",
         [sys.executable, "-m", "pilot.cli", "--config", str(config_path), "collect"],
-        stdout=subprocess.DEVNULL,
-        stderr=log_path.open("ab"),
+        folder,
+        ready_line="connected to",
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        cwd=folder,
-    )
-    while "connected to" not in log_path.read_text():
-        time.sleep(0.1)
+    ).start()
+    log_path = collector.log
 
     # Each line gives about 7.1 readings per simulated second on average (1 Hz sensors,
     # energy every 10 s, intake events; measured over a post day);
@@ -156,14 +131,14 @@ def main() -> None:
         thread.start()
     time.sleep(args.warmup_s)
     before = rss_kib(collector.pid)
-    count_before = stored(url)
+    count_before = stored(influx)
     print(
         f"warm-up {args.warmup_s:g} s: {count_before} readings stored "
         f"({count_before / (time.monotonic() - t0):.0f}/s), collector RSS "
         f"{before['VmRSS'] / 1024:.1f} MiB",
         flush=True,
     )
-    stop(influx)
+    influx.stop()
     outage_end = time.monotonic() + args.minutes * 60
     peak = before["VmRSS"]
     samples = 0
@@ -171,7 +146,7 @@ def main() -> None:
         peak = max(peak, rss_kib(collector.pid)["VmRSS"])
         samples += 1
         time.sleep(1.0)
-    influx = start_influxd(folder / "influx", influx_port, rpc_port)
+    influx.start()
     at_restart = rss_kib(collector.pid)
     print(
         f"outage {args.minutes:g} min: collector RSS peak {peak / 1024:.1f} MiB over "
@@ -186,11 +161,11 @@ def main() -> None:
     total = sum(published.values())
     t_replay = time.monotonic()
     deadline = t_replay + 600
-    count = stored(url)
+    count = stored(influx)
     while count < total and time.monotonic() < deadline:
         peak = max(peak, rss_kib(collector.pid)["VmRSS"])
         time.sleep(1.0)
-        count = stored(url)
+        count = stored(influx)
     final = rss_kib(collector.pid)
     wall = time.monotonic() - t0
     print(
@@ -207,10 +182,9 @@ def main() -> None:
     stats_lines = [row for row in log_path.read_text().splitlines() if "spooled=" in row]
     if stats_lines:
         print("last collector stats:", stats_lines[-1].split("collector ", 1)[-1])
-    collector.terminate()
-    collector.wait(30)
-    stop(influx)
-    stop(broker)
+    collector.stop(timeout_s=30)
+    influx.stop()
+    broker.stop()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import contextlib
 import logging
 import select
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -21,7 +20,7 @@ import pytest
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from tests.servers import free_port, require_binary, stop_process, wait_for_port
+from tests.servers import ServerProcess, free_port, require_binary, wait_for_port
 
 #: Registers of one simulated unit: ``{"holding": {address: word}, "input": {...}}``.
 Registers = Mapping[str, Mapping[int, int]]
@@ -169,18 +168,12 @@ def serial_pair(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Two pseudo-terminals joined by socat: what one end writes, the other reads."""
     binary = require_binary("socat")
     a, b = tmp_path / "ttyA", tmp_path / "ttyB"
-    proc = subprocess.Popen(
+    socat = ServerProcess(
+        "socat",
         [binary, "-d", "-d", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        tmp_path,
+        ready=lambda: a.exists() and b.exists(),
+        start_timeout_s=10.0,
     )
-    deadline = time.monotonic() + 10
-    while not (a.exists() and b.exists()):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            stop_process(proc)
-            pytest.fail("socat did not create the serial pair within 10 s")
-        time.sleep(0.05)
-    try:
+    with socat:
         yield str(a), str(b)
-    finally:
-        stop_process(proc)

@@ -7,18 +7,21 @@ starts its own, so tests cannot see other traffic and can restart it at will.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sensors.mqtt import BrokerSettings
-from tests.servers import free_port, require_binary, stop_process, wait_for_port
+from tests.servers import ServerProcess, free_port, require_binary
 
 
 class MosquittoServer:
-    """A Mosquitto process; ``restart`` keeps its port and persistence file."""
+    """A Mosquitto process; ``restart`` keeps its port and persistence file.
+
+    Its log (and anything it prints) is ``mosquitto.log`` in ``folder``; when it does not
+    start, :class:`~tests.servers.ServerStartError` shows its end.
+    """
 
     def __init__(
         self,
@@ -42,7 +45,9 @@ class MosquittoServer:
             self.config.write_text(config_text)
         else:
             self._write_default_config(extra_config)
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = ServerProcess(
+            "mosquitto", [binary, "-c", str(self.config)], folder, port=self.port
+        )
 
     def _write_default_config(self, extra_config: str) -> None:
         folder = self.folder
@@ -53,12 +58,11 @@ class MosquittoServer:
             f"persistence_location {folder}/\n"
             # Large enough that no test loses queued messages to Mosquitto's default of 1000.
             "max_queued_messages 1000000\n"
-            f"log_dest file {folder}/mosquitto.log\n"
+            # Into the process's log, which a failed start shows.
+            "log_dest stderr\n" + ("user root\n" if os.geteuid() == 0 else "") + extra_config
             # Started as root, Mosquitto drops to the 'mosquitto' user, which cannot write
             # the persistence file into pytest's private folder: sessions would not survive
             # a restart.
-            + ("user root\n" if os.geteuid() == 0 else "")
-            + extra_config
         )
 
     @property
@@ -69,21 +73,13 @@ class MosquittoServer:
         return BrokerSettings(url=self.url, client_id=client_id, **kwargs)  # type: ignore[arg-type]
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [self.binary, "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
+        self.process.start()
 
     def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc)
-            self.proc = None
+        self.process.stop()
 
     def restart(self) -> None:
-        self.stop()
-        self.start()
+        self.process.restart()
 
 
 @pytest.fixture(scope="session")

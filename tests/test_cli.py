@@ -53,6 +53,7 @@ def test_broken_config_is_a_clear_error_with_exit_3(tmp_path, capsys):
     assert "line 1" in err
 
 
+@pytest.mark.slow
 def test_demo_runs_from_the_command_line(tmp_path):
     """The README's first command, in small: one simulated hour per period."""
     out = tmp_path / "demo"

@@ -204,6 +204,7 @@ FUZZ = settings(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(doc=mutated_examples() | st.dictionaries(KEYS, VALUES, max_size=5))
 def test_mutated_documents_give_problems_not_crashes(tmp_path: Path, doc: dict[str, Any]) -> None:

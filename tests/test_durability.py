@@ -63,6 +63,7 @@ def test_outbox_byte_bound(tmp_path):
     box.close()
 
 
+@pytest.mark.slow
 @pytest.mark.mosquitto
 def test_device_started_while_the_broker_is_down_delivers_everything_in_order(
     fresh_mosquitto, tmp_path

@@ -57,6 +57,7 @@ def _malformed(prefix: str) -> list[tuple[str, bytes, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_simulated_lines_through_mosquitto_into_influxdb(
     mosquitto_broker, influxdb_server, influxdb_database, tmp_path
 ):

@@ -15,6 +15,7 @@ from pilot.pipeline.windows import period_windows
 from tests.demo_folder import demo_folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("regime", "period_id"), [("post", "post-2020"), ("baseline", "baseline-2019")]
 )

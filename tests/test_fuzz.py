@@ -112,6 +112,7 @@ def test_random_bytes_decode_or_raise_payload_error(payload):
     _check_decoding(payload)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(json_values | reading_like)
 def test_random_json_decodes_or_raises_payload_error(doc):
@@ -153,6 +154,7 @@ def test_random_topics_parse_or_raise_topic_error(topic):
 id_text = st.from_regex(r"\A[a-z0-9][a-z0-9_-]{0,20}\Z")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(id_text, id_text, id_text)
 def test_built_topics_parse_back(site, line, sensor):
@@ -181,6 +183,7 @@ toml_values = st.sampled_from(
 ) | st.text(max_size=12)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_mutated_configurations_load_or_report_problems(data):

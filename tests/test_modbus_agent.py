@@ -123,6 +123,7 @@ def test_tcp_devices_decoded_values_stored_through_mosquitto(mosquitto_broker, t
     print(f"\nModbus TCP: stored {sum(len(v) for v in stored.values())} readings; faults {faults}")
 
 
+@pytest.mark.slow
 def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
     mosquitto_broker, tmp_path, serial_pair
 ):
@@ -181,6 +182,7 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
     print(f"\nModbus RTU: {agent.faults()}")
 
 
+@pytest.mark.slow
 def test_pilot_agent_command_runs_until_sigterm(mosquitto_broker, tmp_path):
     prefix = f"cli{uuid.uuid4().hex[:8]}"
     server, config = one_pid_zone(tmp_path, mosquitto_broker.url, prefix, 199.9, interval_s=0.2)

@@ -32,6 +32,7 @@ from tests.modbus_agent_rig import (
 pytestmark = pytest.mark.mosquitto
 
 
+@pytest.mark.slow
 def test_device_that_stops_answering_does_not_delay_the_others(mosquitto_broker, tmp_path):
     prefix = f"hang{uuid.uuid4().hex[:8]}"
     healthy = ModbusServer({1: {"holding": at(0, words(200.0, "int16", scale=0.1))}}).start()
@@ -106,6 +107,7 @@ def test_device_that_stops_answering_does_not_delay_the_others(mosquitto_broker,
     )
 
 
+@pytest.mark.slow
 def test_broker_outage_loses_no_polled_reading(fresh_mosquitto, tmp_path):
     prefix = f"out{uuid.uuid4().hex[:8]}"
     server, config = one_pid_zone(tmp_path, fresh_mosquitto.url, prefix, 210.0, interval_s=0.1)

@@ -106,6 +106,7 @@ def _identity(r: Reading) -> tuple[object, ...]:
     return (r.site, r.line, r.sensor, r.ts_us, r.seq, r.value, r.unit, r.household)
 
 
+@pytest.mark.slow
 def test_simulated_hour_arrives_exactly_once_with_device_time(
     mosquitto_broker,  # type: ignore[no-untyped-def]
     subscriber: Subscriber,
@@ -160,6 +161,7 @@ def test_small_outstanding_bound_still_delivers_everything(
     assert Counter(_identity(r) for r in received) == Counter(_identity(r) for r in sent)
 
 
+@pytest.mark.slow
 def test_speed_paces_by_device_time(
     mosquitto_broker,  # type: ignore[no-untyped-def]
     subscriber: Subscriber,
@@ -183,6 +185,7 @@ def test_speed_paces_by_device_time(
     assert max(arrivals) - min(arrivals) > 0.5
 
 
+@pytest.mark.slow
 def test_partial_batch_is_flushed_after_about_a_second(
     mosquitto_broker,  # type: ignore[no-untyped-def]
     subscriber: Subscriber,

@@ -7,6 +7,8 @@ import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
@@ -14,6 +16,7 @@ from sensors.simulator import simulate_line
 from tests.servers import require_binary
 
 
+@pytest.mark.slow
 def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys):
     pdftotext = require_binary("pdftotext")
     pdfinfo = require_binary("pdfinfo")

@@ -124,6 +124,7 @@ def _model(folder: Path):  # type: ignore[no-untyped-def]
         store.close()
 
 
+@pytest.mark.slow
 def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) -> None:
     folder, _, text = report
     totals = _model(folder).totals
@@ -145,6 +146,7 @@ def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) ->
     assert fmt(reduction["mean"]) in text
 
 
+@pytest.mark.slow
 def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -> None:
     folder, out, _ = report
     for name in CSV_TABLES:
@@ -180,6 +182,7 @@ def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -
     assert set(completeness["days"]) == {DAYS}
 
 
+@pytest.mark.slow
 def test_too_few_days_and_unverified_factors_are_flagged(report: tuple[Path, Path, str]) -> None:
     _, out, text = report
     assert "NOT CONCLUSIVE" in text
@@ -195,6 +198,7 @@ def test_too_few_days_and_unverified_factors_are_flagged(report: tuple[Path, Pat
     assert text.count(UNVERIFIED_FLAG) >= int((factors["flag"] != "").sum())
 
 
+@pytest.mark.slow
 def test_every_page_has_the_reproducibility_footer(report: tuple[Path, Path, str]) -> None:
     folder, _, text = report
     digest = hashlib.sha256(default_config_path().read_bytes()).hexdigest()
@@ -236,6 +240,7 @@ def test_daily_indicators_follow_the_mass_balance_and_factors() -> None:
     assert (missing["completeness"] == 0.0).all()
 
 
+@pytest.mark.slow
 def test_period_without_data_exits_nonzero_with_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -139,6 +139,7 @@ def _model_pcddf_air(delivered_kg: float) -> tuple[float, float, float]:
     return float(row["deterministic"]), float(row["p2_5"]), float(row["p97_5"])
 
 
+@pytest.mark.slow
 def test_vietnamese_pages_carry_diacritics_and_the_model_figures(
     demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -229,6 +230,7 @@ def test_vietnamese_pages_carry_diacritics_and_the_model_figures(
             assert "chưa có số liệu trước dự án của hộ bạn" in text
 
 
+@pytest.mark.slow
 def test_english_page_for_one_household(
     demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -323,6 +325,7 @@ def test_bundled_font_has_every_vietnamese_letter_of_the_catalogue() -> None:
     assert {"ộ", "ư", "đ", "ầ"} <= letters  # the catalogue really is Vietnamese
 
 
+@pytest.mark.slow
 def test_after_the_demo_the_october_2020_page_can_be_made(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

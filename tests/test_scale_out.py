@@ -126,6 +126,7 @@ def test_collect_group_needs_its_own_client_id(capsys):
     assert "--client-id" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.mosquitto
 def test_pilot_collect_group_processes_split_the_stream(mosquitto_broker, tmp_path):
     prefix = f"grp{uuid.uuid4().hex[:8]}"

@@ -327,6 +327,7 @@ def test_collector_and_publisher_work_over_tls_with_credentials(secure_broker, t
         assert secret not in repr(collector.broker)
 
 
+@pytest.mark.slow
 def test_collector_refused_with_a_wrong_password_names_no_secret(secure_broker, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     wrong = "wrong-" + COLLECTOR_PASSWORD

@@ -344,6 +344,7 @@ def test_random_bytes_end_in_rows_row_errors_or_a_file_error(data):
     _check_outcome(b"site,household,date,plastic_processed_kg\n" + data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(row_lists, st.permutations(COLUMNS))
 def test_random_rows_are_each_stored_or_refused_with_a_reason(rows, columns):
@@ -365,6 +366,7 @@ def test_random_rows_are_each_stored_or_refused_with_a_reason(rows, columns):
         assert len(store.rejected()) == len(result.errors)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(plausible_rows, st.permutations(COLUMNS))
 def test_plausible_rows_are_stored_or_refused_and_never_stored_twice(rows, columns):

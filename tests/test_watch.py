@@ -107,6 +107,7 @@ class _Terminal:
         os.close(self.slave)
 
 
+@pytest.mark.slow
 def test_watch_shows_lines_alarms_and_stale_data_and_quits_on_ctrl_c(mosquitto_broker, tmp_path):
     prefix = f"w{uuid.uuid4().hex[:8]}"
     path = example_config(
