@@ -88,7 +88,7 @@ def test_demo_runs_from_the_command_line(tmp_path):
 def test_simulated_devices_publish_with_their_own_credentials(monkeypatch):
     import argparse
 
-    from pilot.cli import _device_settings
+    from pilot.cmd_simulate import device_settings
     from pilot.config import load_config
     from pilot.errors import PilotError
 
@@ -97,10 +97,10 @@ def test_simulated_devices_publish_with_their_own_credentials(monkeypatch):
         device_username="{site}.{line}", device_password_env="PILOT_PW_{site}_{line}"
     )
     monkeypatch.setenv("PILOT_PW_PHAN_BOI_LINE_1", "s3cret")
-    settings = _device_settings(config, args, "phan-boi", "line-1", 1)
+    settings = device_settings(config, args, "phan-boi", "line-1", 1)
     assert (settings.username, settings.password) == ("phan-boi.line-1", "s3cret")
     assert "s3cret" not in repr(settings)
     monkeypatch.delenv("PILOT_PW_PHAN_BOI_LINE_1")
     with pytest.raises(PilotError, match="PILOT_PW_PHAN_BOI_LINE_1") as info:
-        _device_settings(config, args, "phan-boi", "line-1", 1)
+        device_settings(config, args, "phan-boi", "line-1", 1)
     assert "s3cret" not in str(info.value)

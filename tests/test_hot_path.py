@@ -63,8 +63,8 @@ def test_errors_in_a_single_reading_name_the_field_alone():
 
 
 def test_cached_tag_sets_give_the_same_lines_and_never_hide_a_bad_one(monkeypatch):
-    monkeypatch.setattr(lp, "_TAG_CACHE", {})
-    monkeypatch.setattr(lp, "_TAG_CACHE_MAX", 2)
+    monkeypatch.setattr(lp, "TAG_CACHE", {})
+    monkeypatch.setattr(lp, "TAG_CACHE_MAX", 2)
     good = Reading("minh-khai", "line-1", "intake", 1, 84.5, "kg", 3, "mk h03")
     first = line_protocol([good], measurement="readings")
     again = line_protocol([good, good], measurement="readings")
@@ -74,7 +74,7 @@ def test_cached_tag_sets_give_the_same_lines_and_never_hide_a_bad_one(monkeypatc
     others = [Reading("minh-khai", "line-1", f"s{i}", 1, 1.0, "kg", 0, None) for i in range(5)]
     lines = line_protocol(others, measurement="readings")
     assert [line.split(",")[2] for line in lines] == [f"sensor=s{i}" for i in range(5)]
-    assert len(lp._TAG_CACHE) <= 2
+    assert len(lp.TAG_CACHE) <= 2
     # A tag set that cannot be stored raises every time, also after a good one.
     for bad in (
         Reading("minh-khai", "line-1", "intake", 1, 84.5, "kg", 3, "mk\\h03"),

@@ -35,9 +35,11 @@ _MIN_TS_US = -9_223_372_036_854_775 + 1
 _MAX_TS_US = 9_223_372_036_854_775 - 1
 _MAX_SEQ = 2**63 - 1
 
-# Escaped tag sets by (household, line, sensor, site, unit); see _tag_text.
-_TAG_CACHE: dict[tuple[object, ...], str] = {}
-_TAG_CACHE_MAX = 10_000
+#: Escaped tag sets by (household, line, sensor, site, unit), filled by the encoder so
+#: each distinct tag set is checked and escaped once (see :func:`line_protocol`).
+TAG_CACHE: dict[tuple[object, ...], str] = {}
+#: Most tag sets kept; the cache is emptied when full, so it never grows without bound.
+TAG_CACHE_MAX = 10_000
 
 _TAG_ESCAPES = str.maketrans({",": r"\,", "=": r"\=", " ": r"\ "})
 _MEASUREMENT_ESCAPES = str.maketrans({",": r"\,", " ": r"\ "})
@@ -102,7 +104,7 @@ def line_protocol(readings: Sequence[Reading], *, measurement: str) -> list[str]
     head = measurement.translate(_MEASUREMENT_ESCAPES)
     lines = []
     append = lines.append
-    tag_cache = _TAG_CACHE
+    tag_cache = TAG_CACHE
     isfinite = math.isfinite
     for r in readings:
         try:
@@ -160,9 +162,9 @@ def _tag_text(r: Reading) -> str:
                 store="influxdb",
             )
     text = ",".join(f"{k}={v.translate(_TAG_ESCAPES)}" for k, v in tags)
-    if len(_TAG_CACHE) >= _TAG_CACHE_MAX:
-        _TAG_CACHE.clear()  # bounded: many households over years must not grow it forever
+    if len(TAG_CACHE) >= TAG_CACHE_MAX:
+        TAG_CACHE.clear()  # bounded: many households over years must not grow it forever
     # Only all-string keys get here, and a string never equals a non-string, so a key
     # of other types can never hit a cached entry.
-    _TAG_CACHE[(r.household, r.line, r.sensor, r.site, r.unit)] = text
+    TAG_CACHE[(r.household, r.line, r.sensor, r.site, r.unit)] = text
     return text
