@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitoring.stores.sqlite import SQLiteStore
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
-from sensors.simulator import simulate_line
+from tests.demo_folder import demo_folder
 from tests.servers import require_binary
 
 
@@ -21,26 +19,19 @@ def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys
     pdftotext = require_binary("pdftotext")
     pdfinfo = require_binary("pdfinfo")
     config = load_config(default_config_path())
-    demo = tmp_path / "demo"
-    store = SQLiteStore(demo / "readings.sqlite")  # where `pilot demo --out demo` writes
-    start = datetime(2019, 6, 2, 17, 0, tzinfo=UTC)  # 2019-06-03 00:00 local
-    for index, site in enumerate(config.sites):
-        store.write(
-            list(
-                simulate_line(
-                    config.line(site.id, "line-1"),
-                    regime="baseline",
-                    start=start,
-                    end=start + timedelta(days=1),
-                    seed=2019 + index,
-                    interval_s=60.0,
-                )
-            )
-        )
-    store.close()
+    made = demo_folder(
+        tmp_path / "demo",
+        days=1,
+        interval_s=60.0,
+        simulate=[("baseline-2019", site.id, "line-1") for site in config.sites],
+        seed=2019,
+    )
     out = tmp_path / "reports"
     code = main(
-        ["report", "daily", "--from-demo", str(demo), "--date", "2019-06-03", "--out", str(out)]
+        [
+            *("--config", str(made.config_file)),
+            *("report", "daily", "--date", "2019-06-03", "--out", str(out)),
+        ]
     )
     assert code == 0
     pdf = out / "daily-2019-06-03.pdf"
@@ -68,13 +59,14 @@ def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys
         assert "overheat" in text
 
 
-def test_report_daily_needs_the_demo_store(tmp_path, capsys):
+def test_report_daily_names_a_missing_configuration(tmp_path, capsys):
+    missing = tmp_path / "demo-out" / "pilot.toml"
     code = main(
         [
+            "--config",
+            str(missing),
             "report",
             "daily",
-            "--from-demo",
-            str(tmp_path),
             "--date",
             "2019-06-03",
             "--out",
@@ -82,7 +74,7 @@ def test_report_daily_needs_the_demo_store(tmp_path, capsys):
         ]
     )
     assert code == 3
-    assert "readings.sqlite" in capsys.readouterr().err
+    assert str(missing) in capsys.readouterr().err
 
 
 def test_daily_states_follow_the_configured_running_threshold():

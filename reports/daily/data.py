@@ -17,7 +17,7 @@ minute series, line states, alarm spans, completeness and the day's summary.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -152,7 +152,7 @@ def day_states(
         zone_frame,
         rate.dropna(),
         process_window_c=page.process_window_c,
-        **asdict(page.state_thresholds),
+        thresholds=page.state_thresholds,
     )
     return states.reindex(index)
 
