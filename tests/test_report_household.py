@@ -9,11 +9,10 @@ weighings of the month, the avoided PCDD/F release equals the release model's va
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -27,12 +26,12 @@ from models.mass_balance import DEFAULT_ASSUMPTIONS
 from models.releases import estimate_releases
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.cli import main
-from pilot.cmd_estimate import line_parameters
-from pilot.cmd_import import SurveyStore, import_file
 from pilot.config import default_config_path, load_config
+from pilot.pipeline.activity import line_parameters
+from pilot.survey_store import SurveyStore, import_file
 from reports.household import font_path, month_bounds
 from reports.i18n import MESSAGES, number, significant
-from sensors.simulator import simulate_line
+from tests.demo_folder import demo_folder
 from tests.servers import require_binary
 
 CONFIG = load_config(default_config_path())
@@ -42,40 +41,20 @@ INTERVAL_S = 60.0  # sampling interval of the simulated 1 Hz sensors [s]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder like `pilot demo` writes: readings and summary.json (sampling interval,
-    simulated windows)."""
+    """A folder like `pilot demo` writes: readings and its own pilot.toml (one simulated
+    local day per period and line, sampled every INTERVAL_S)."""
     folder = tmp_path_factory.mktemp("demo")
-    store = SQLiteStore(folder / "readings.sqlite")
-    segments = []
-    for regime, start in (
-        ("post", datetime(2020, 10, 4, 17, 0, tzinfo=UTC)),  # 2020-10-05 00:00 local
-        ("baseline", datetime(2019, 6, 2, 17, 0, tzinfo=UTC)),
-    ):
-        for index, site in enumerate(CONFIG.sites):
-            segments.append(
-                {
-                    "regime": regime,
-                    "site": site.id,
-                    "line": "line-1",
-                    "start_utc": start.isoformat(),
-                    "end_utc": (start + timedelta(days=1)).isoformat(),
-                }
-            )
-            store.write(
-                list(
-                    simulate_line(
-                        CONFIG.line(site.id, "line-1"),
-                        regime=regime,
-                        start=start,
-                        end=start + timedelta(days=1),
-                        seed=2019 + index,
-                        interval_s=INTERVAL_S,
-                    )
-                )
-            )
-    store.close()
-    summary = {"options": {"interval_s": INTERVAL_S}, "segments": segments}
-    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    demo_folder(
+        folder,
+        days=1,
+        interval_s=INTERVAL_S,
+        simulate=[
+            (period, site.id, "line-1")
+            for period in ("post-2020", "baseline-2019")
+            for site in CONFIG.sites
+        ],
+        seed=2019,
+    )
     return folder
 
 
@@ -108,7 +87,8 @@ def _line_kwh_per_kg(
         readings = store.read(site=site, line="line-1", start=start, end=end)
     finally:
         store.close()
-    params = line_parameters(CONFIG.line(site, "line-1"), sampled_interval_s=INTERVAL_S)
+    config = load_config(demo / "pilot.toml")
+    params = line_parameters(config.line(site, "line-1"), config.line_states)
     activity = extract_activity(readings, params, start=start, end=end)
     return activity.energy_kwh / activity.processed_kg
 
@@ -169,8 +149,8 @@ def test_vietnamese_pages_carry_diacritics_and_the_model_figures(
             "household",
             "--month",
             "2020-10",
-            "--from-demo",
-            str(demo),
+            "--config",
+            str(demo / "pilot.toml"),
             "--out",
             str(out),
             "--draws",
@@ -249,8 +229,8 @@ def test_english_page_for_one_household(
                 code,
                 "--lang",
                 "en",
-                "--from-demo",
-                str(demo),
+                "--config",
+                str(demo / "pilot.toml"),
                 "--out",
                 str(out),
                 "--draws",
@@ -286,8 +266,8 @@ def test_month_without_deliveries_exits_nonzero_with_message(
             "household",
             "--month",
             "2020-11",
-            "--from-demo",
-            str(demo),
+            "--config",
+            str(demo / "pilot.toml"),
             "--out",
             str(tmp_path),
         ]
@@ -306,8 +286,8 @@ def test_month_without_deliveries_exits_nonzero_with_message(
             "2020-10",
             "--household",
             "mk-h99",
-            "--from-demo",
-            str(demo),
+            "--config",
+            str(demo / "pilot.toml"),
             "--out",
             str(tmp_path),
         ]
@@ -341,8 +321,8 @@ def test_after_the_demo_the_october_2020_page_can_be_made(
                 "household",
                 "--month",
                 "2020-10",
-                "--from-demo",
-                str(demo),
+                "--config",
+                str(demo / "pilot.toml"),
                 "--out",
                 str(out),
                 "--draws",
