@@ -8,9 +8,7 @@ tables beside it must match the model; a period without data must stop the comma
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +18,14 @@ import pytest
 from emission_factors.library import load_factors
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
-from monitoring.stores.sqlite import SQLiteStore
 from pilot.cli import main
-from pilot.cmd_estimate import estimate
 from pilot.config import default_config_path, load_config
+from pilot.pipeline.activity import extract_windows
+from pilot.pipeline.estimate import MonteCarlo, estimate, factor_library
+from pilot.pipeline.source import DataSource
+from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
-from sensors.simulator import Simulation
+from tests.demo_folder import demo_folder
 from tests.servers import require_binary
 
 CONFIG = load_config(default_config_path())
@@ -33,57 +33,32 @@ SITE, LINE = "minh-khai", "line-1"
 DAYS, INTERVAL_S, DRAWS, SEED = 2, 10.0, 2000, 7
 
 
-def _segments() -> list[dict[str, object]]:
-    rows = []
-    for kind, period_id in (("baseline", "baseline-2019"), ("post", "post-2020")):
-        start = CONFIG.period(period_id).start
-        rows.append(
-            {
-                "regime": kind,
-                "site": SITE,
-                "line": LINE,
-                "start_utc": start.isoformat(),
-                "end_utc": (start + timedelta(days=DAYS)).isoformat(),
-            }
-        )
-    return rows
+PERIODS = {"baseline": "baseline-2019", "post": "post-2020"}
 
 
-def _folder(path: Path, segments: list[dict[str, object]], *, simulate: set[str]) -> Path:
-    """A folder shaped like the demo's: readings.sqlite and summary.json."""
-    path.mkdir(parents=True, exist_ok=True)
-    store = SQLiteStore(path / "readings.sqlite")
-    for index, seg in enumerate(segments):
-        if seg["regime"] not in simulate:
-            continue
-        sim = Simulation(
-            CONFIG.line(SITE, LINE),
-            regime=seg["regime"],  # type: ignore[arg-type]
-            start=pd.Timestamp(seg["start_utc"]).to_pydatetime(),
-            end=pd.Timestamp(seg["end_utc"]).to_pydatetime(),
-            seed=11 + index,
-            interval_s=INTERVAL_S,
-        )
-        store.write(list(sim))
-    store.close()
-    summary = {"options": {"interval_s": INTERVAL_S}, "segments": segments}
-    (path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+def _folder(path: Path, *, simulate: set[str]) -> Path:
+    """A folder shaped like the demo's: readings.sqlite and its own pilot.toml."""
+    demo_folder(
+        path,
+        days=DAYS,
+        interval_s=INTERVAL_S,
+        simulate=[(PERIODS[kind], SITE, LINE) for kind in ("baseline", "post") if kind in simulate],
+        seed=11,
+    )
     return path
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    folder = _folder(
-        tmp_path_factory.mktemp("evaluation"), _segments(), simulate={"baseline", "post"}
-    )
+    folder = _folder(tmp_path_factory.mktemp("evaluation"), simulate={"baseline", "post"})
     out = folder / "out" / "evaluation.pdf"
     code = main(
         [
             "-q",
             "report",
             "evaluation",
-            "--from-demo",
-            str(folder),
+            "--config",
+            str(folder / "pilot.toml"),
             "--site",
             SITE,
             "--out",
@@ -105,23 +80,11 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
 
 
 def _model(folder: Path):  # type: ignore[no-untyped-def]
-    windows = [
-        (
-            str(s["regime"]),
-            pd.Timestamp(s["start_utc"]).to_pydatetime(),
-            pd.Timestamp(s["end_utc"]).to_pydatetime(),
-            SITE,
-            LINE,
-        )
-        for s in _segments()
-    ]
-    store = SQLiteStore(folder / "readings.sqlite")
-    try:
-        return estimate(
-            CONFIG, store, windows, draws=DRAWS, seed=SEED, sampled_interval_s=INTERVAL_S
-        )
-    finally:
-        store.close()
+    config = load_config(folder / "pilot.toml")
+    windows = period_windows(config, COMPARED_KINDS, site=SITE)
+    with DataSource(config) as source:
+        activities = extract_windows(config, source, windows)
+    return estimate(activities, factor_library(config), MonteCarlo(draws=DRAWS, seed=SEED))
 
 
 @pytest.mark.slow
@@ -201,7 +164,7 @@ def test_too_few_days_and_unverified_factors_are_flagged(report: tuple[Path, Pat
 @pytest.mark.slow
 def test_every_page_has_the_reproducibility_footer(report: tuple[Path, Path, str]) -> None:
     folder, _, text = report
-    digest = hashlib.sha256(default_config_path().read_bytes()).hexdigest()
+    digest = hashlib.sha256((folder / "pilot.toml").read_bytes()).hexdigest()
     version = _model(folder).factor_set_version
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) == 6
@@ -244,15 +207,15 @@ def test_daily_indicators_follow_the_mass_balance_and_factors() -> None:
 def test_period_without_data_exits_nonzero_with_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = _folder(tmp_path / "d", _segments(), simulate={"baseline"})
+    folder = _folder(tmp_path / "d", simulate={"baseline"})
     out = tmp_path / "r" / "evaluation.pdf"
     code = main(
         [
             "-q",
             "report",
             "evaluation",
-            "--from-demo",
-            str(folder),
+            "--config",
+            str(folder / "pilot.toml"),
             "--site",
             SITE,
             "--out",
