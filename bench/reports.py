@@ -11,7 +11,8 @@ Run from the repository root: ``python bench/reports.py`` (``--households``, ``-
   data volume); this measures the per-page work.
 * Evaluator report: the two pilot lines simulated over ``--days`` days of the baseline
   and of the post period (10 s sampling) into a SQLite store, then
-  ``pilot report evaluation --from-demo`` (activity per local day, comparison with
+  ``pilot --config DIR/pilot.toml report evaluation`` with the demo's own configuration
+  (activity per local day, comparison with
   bootstrap, releases with Monte Carlo, PDF and CSV tables). The simulation is timed
   apart from the report.
 """
@@ -19,7 +20,6 @@ Run from the repository root: ``python bench/reports.py`` (``--households``, ``-
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -121,11 +121,11 @@ def evaluation(folder: Path, days: float, draws: int) -> tuple[int, float, float
     from monitoring.stores.sqlite import SQLiteStore
     from pilot.cli import main
     from pilot.config import default_config_path, load_config
+    from pilot.demo_config import write_demo_config
     from sensors.simulator import Simulation
 
     config = load_config(default_config_path())
     interval_s = 10.0
-    segments = []
     began = time.perf_counter()
     store = SQLiteStore(folder / "readings.sqlite")
     readings = 0
@@ -147,18 +147,15 @@ def evaluation(folder: Path, days: float, draws: int) -> tuple[int, float, float
                 batch = list(sim)
                 store.write(batch)
                 readings += len(batch)
-                segments.append(
-                    {
-                        "regime": regime,
-                        "site": site.id,
-                        "line": line.id,
-                        "start_utc": start.astimezone(UTC).isoformat(),
-                        "end_utc": end.astimezone(UTC).isoformat(),
-                    }
-                )
     store.close()
-    summary = {"options": {"interval_s": interval_s}, "segments": segments}
-    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    # The demo's own configuration: periods as simulated, sensors at interval_s.
+    config_file = write_demo_config(
+        folder,
+        default_config_path(),
+        days=days,
+        interval_s=interval_s,
+        written=datetime.now(UTC),
+    )
     simulated = time.perf_counter() - began
     began = time.perf_counter()
     out = io.StringIO()
@@ -166,10 +163,9 @@ def evaluation(folder: Path, days: float, draws: int) -> tuple[int, float, float
         code = main(
             [
                 "-q",
+                *("--config", str(config_file)),
                 "report",
                 "evaluation",
-                "--from-demo",
-                str(folder),
                 "--out",
                 str(folder / "evaluation.pdf"),
                 "--draws",

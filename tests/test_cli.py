@@ -83,6 +83,23 @@ def test_demo_runs_from_the_command_line(tmp_path):
     # 0.05 d); tests/test_report_evaluation.py checks its content.
     assert (out / "reports" / "evaluation.pdf").exists()
     assert f"report: {out / 'reports' / 'evaluation.pdf'}" in result.stdout
+    # The demo's own configuration reads its data like a deployment's.
+    config = out / "pilot.toml"
+    assert f"pilot --config {config} estimate --period compare" in result.stdout
+    again = subprocess.run(
+        [
+            *(sys.executable, "-m", "pilot.cli", "-q", "--config", str(config), "estimate"),
+            *("--period", "compare", "--format", "csv", "--draws", "200"),
+        ],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=300,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("period,site,line,pollutant")
+    assert "reduction" in again.stdout
 
 
 def test_simulated_devices_publish_with_their_own_credentials(monkeypatch):
