@@ -14,8 +14,7 @@ from monitoring.errors import StoreError, StoreUnavailable
 from monitoring.stores import InfluxDB2Store, SQLiteStore
 from monitoring.stores.base import DOWNSAMPLED_COLUMNS
 from sensors.schema import Reading
-from tests.servers import free_port
-from tests.store_samples import (
+from tests.monitoring.store_samples import (
     END,
     LINE,
     PASSWORD,
@@ -27,6 +26,7 @@ from tests.store_samples import (
     sorted_readings,
     v1_store,
 )
+from tests.servers import free_port
 
 
 @pytest.mark.influxdb

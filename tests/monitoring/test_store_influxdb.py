@@ -20,8 +20,7 @@ from monitoring.errors import StoreError, StoreUnavailable
 from monitoring.stores import InfluxDB1Store, SQLiteStore, Store
 from monitoring.stores.base import DOWNSAMPLED_COLUMNS, READ_COLUMNS
 from sensors.schema import Reading, datetime_from_us
-from tests.servers import free_port
-from tests.store_samples import (
+from tests.monitoring.store_samples import (
     END,
     LINE,
     PASSWORD,
@@ -33,6 +32,7 @@ from tests.store_samples import (
     sorted_readings,
     v1_store,
 )
+from tests.servers import free_port
 
 
 @pytest.fixture(params=["sqlite", pytest.param("influxdb1", marks=pytest.mark.influxdb)])

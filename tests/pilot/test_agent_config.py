@@ -12,7 +12,7 @@ from pilot.config import ConfigError, check_config, default_config_path, load_co
 from sensors.modbus.devices import RtuTransport, TcpTransport
 from sensors.modbus.presets import available_presets, load_preset
 
-README = Path(__file__).resolve().parents[1] / "docs" / "deployment.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 MARKER = "# pilot agent: Minh Khai line 1"
 
 

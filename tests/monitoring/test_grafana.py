@@ -17,7 +17,7 @@ from monitoring.stores.influxdb1 import InfluxDB1Store
 from pilot.config import default_config_path, load_config
 from sensors.simulator import simulate_line
 
-GRAFANA = Path(__file__).resolve().parents[1] / "monitoring" / "grafana"
+GRAFANA = Path(__file__).resolve().parents[2] / "monitoring" / "grafana"
 START = datetime(2020, 10, 5, 0, 0, tzinfo=UTC)  # 07:00 local: heating, then running
 END = START + timedelta(hours=10)  # to 17:00 local: a working day with deliveries
 

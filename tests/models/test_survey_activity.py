@@ -21,7 +21,7 @@ from models.survey import (
 from pilot.cmd_import import survey_catalog
 from pilot.config import default_config_path, load_config
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "pilot" / "examples" / "survey-template.csv"
+TEMPLATE = Path(__file__).resolve().parents[2] / "pilot" / "examples" / "survey-template.csv"
 CONFIG = load_config(default_config_path())
 CATALOG = survey_catalog(CONFIG)
 HEADER = "site,household,line,date,plastic_processed_kg,residue_kg,residue_fate,fuel_type,fuel_kg"

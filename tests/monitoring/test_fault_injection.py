@@ -43,7 +43,7 @@ from tests.configs import example_config
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.influxdb, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUTAGE_S = 30.0
 #: Wall time over which the devices spread their readings [s]: long enough that every
 #: fault, the 30 s outage included, happens while they publish.

@@ -133,7 +133,7 @@ def test_pilot_collect_group_processes_split_the_stream(mosquitto_broker, tmp_pa
     config = example_config(
         tmp_path, broker_url=mosquitto_broker.url, prefix=prefix, client_id=f"c-{prefix}"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=str(root))
     logs = [tmp_path / f"member{i}.log" for i in (1, 2)]
     procs = [

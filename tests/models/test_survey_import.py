@@ -28,7 +28,7 @@ from pilot.cli import main
 from pilot.cmd_import import SurveyStore, import_file, survey_catalog
 from pilot.config import default_config_path, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "pilot" / "examples" / "survey-template.csv"
 CONFIG = load_config(default_config_path())
 CATALOG = survey_catalog(CONFIG)

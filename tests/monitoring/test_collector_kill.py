@@ -23,7 +23,7 @@ from tests.configs import example_config
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start_collector(config: Path, log: Path) -> subprocess.Popen[bytes]:

@@ -29,7 +29,7 @@ from tests.configs import example_config
 
 pytestmark = pytest.mark.mosquitto
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

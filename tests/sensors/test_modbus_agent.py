@@ -4,7 +4,7 @@ Simulated devices hold known values in their registers (in the layouts of the sh
 presets and in other byte and word orders); the agent polls them over Modbus TCP and
 over Modbus RTU on a socat serial pair, publishes through its outbox, and a collector
 stores what arrives in SQLite. The stored values must be the decoded ones. Faults (a
-device that stops answering, a broker outage): :mod:`tests.test_modbus_agent_faults`.
+device that stops answering, a broker outage): :mod:`tests.sensors.test_modbus_agent_faults`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 
 from pilot.wiring import make_collector
 from tests.fixtures_modbus import ModbusServer
-from tests.modbus_agent_rig import (
+from tests.sensors.modbus_agent_rig import (
     PID_PV,
     agent_config,
     at,
@@ -193,7 +193,7 @@ def test_pilot_agent_command_runs_until_sigterm(mosquitto_broker, tmp_path):
         [sys.executable, "-m", "pilot.cli", "agent", "--config", str(config.path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
     )
     try:
         assert collector.wait_until(lambda s: s.readings_stored >= 5, 60), collector.format_stats()

@@ -18,7 +18,7 @@ from pilot.wiring import make_agent, make_collector
 from sensors.outbox import Outbox
 from sensors.schema import Reading
 from tests.fixtures_modbus import HangingProxy, ModbusServer
-from tests.modbus_agent_rig import (
+from tests.sensors.modbus_agent_rig import (
     PID_PV,
     agent_config,
     at,

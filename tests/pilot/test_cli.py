@@ -12,7 +12,7 @@ import pytest
 from pilot.cli import main
 from pilot.config import default_config_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_help_lists_the_commands(capsys):
@@ -80,7 +80,7 @@ def test_demo_runs_from_the_command_line(tmp_path):
     }
     assert "complete" in result.stdout
     # The demo ends with the evaluator report (household pages need a delivery: none in
-    # 0.05 d); tests/test_report_evaluation.py checks its content.
+    # 0.05 d); tests/reports/test_report_evaluation.py checks its content.
     assert (out / "reports" / "evaluation.pdf").exists()
     assert f"report: {out / 'reports' / 'evaluation.pdf'}" in result.stdout
     # The demo's own configuration reads its data like a deployment's.

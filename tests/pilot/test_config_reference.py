@@ -13,7 +13,7 @@ from pilot.config.declaration import fields_of, item_type, strip_annotation
 from pilot.config.document import SECTIONS
 from pilot.config.reference import COMMAND, reference
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
 def _declared(declared: object, path: str) -> list[tuple[str, object]]:

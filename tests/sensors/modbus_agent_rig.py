@@ -1,7 +1,7 @@
 """A Modbus agent test rig: configuration of simulated devices, a run with a collector.
 
-Shared by the agent tests (:mod:`tests.test_modbus_agent`, decoding and the command;
-:mod:`tests.test_modbus_agent_faults`, a hanging device and a broker outage).
+Shared by the agent tests (:mod:`tests.sensors.test_modbus_agent`, decoding and the command;
+:mod:`tests.sensors.test_modbus_agent_faults`, a hanging device and a broker outage).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Property tests run on a fixed budget (``max_examples``, derandomised, no deadline), so CI
 runs the same examples every time. The survey CSV reader is fuzzed in
-``tests/test_survey_import.py``.
+``tests/models/test_survey_import.py``.
 
 The broker-level run publishes 10 000 malformed messages among valid ones through a real
 Mosquitto into a collector: every valid reading is stored, every bad message is
