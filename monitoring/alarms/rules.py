@@ -30,7 +30,8 @@ Rules (one latch per rule and sensor):
     on best available techniques and provisional guidance on best environmental
     practices relevant to Article 5 and Annex C of the Stockholm Convention", Geneva,
     2007 edition, Section III.C; https://chm.pops.int/Implementation/BATandBEP/
-    BATBEPGuidelinesArticle5/tabid/187/Default.aspx). Laboratory heating of waste
+    BATBEPGuidelinesArticle5/tabid/187/Default.aspx; section and wording not yet checked
+    in the primary PDF). Laboratory heating of waste
     printed circuit boards found maximum PCDD/F formation at 250–400 °C (Duan et al.,
     Environmental Science & Technology 45, 2011). Clears ``hysteresis_c`` outside the
     window.
