@@ -39,8 +39,8 @@ def household_pages(folder: Path, households: int, months: int, draws: int) -> t
     import numpy as np
     import pandas as pd
 
+    from emission_factors.library import load_factors
     from models.avoided_burning import avoided_open_burning
-    from pilot.cmd_estimate import factor_library
     from reports.household import (
         EnergyComparison,
         FactorNote,
@@ -50,7 +50,7 @@ def household_pages(folder: Path, households: int, months: int, draws: int) -> t
     )
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    library = factor_library(None)
+    library = load_factors()
     rng = np.random.default_rng(7)
     pages = 0
     began = time.perf_counter()
@@ -84,15 +84,7 @@ def household_pages(folder: Path, households: int, months: int, draws: int) -> t
                 deliveries=deliveries,
                 line_delivered_kg=line_total,
                 avoided=avoided,
-                factor=FactorNote(
-                    factor_id=factor.id,
-                    value=factor.value,
-                    document=factor.document,
-                    edition=factor.edition,
-                    category=factor.source_category,
-                    klass=factor.toolkit_class,
-                    verification=factor.verification,
-                ),
+                factor=FactorNote.of(factor),
                 energy=EnergyComparison(
                     line_kwh_per_kg=float(rng.uniform(0.3, 0.5)),
                     own_baseline_kwh_per_kg=float(rng.uniform(1.0, 2.0)),

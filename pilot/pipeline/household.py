@@ -124,15 +124,7 @@ def household_pages(
                 deliveries=deliveries.reset_index(drop=True),
                 line_delivered_kg=line_total,
                 avoided=avoided,
-                factor=FactorNote(
-                    factor_id=factor.id,
-                    value=factor.value,
-                    document=factor.document,
-                    edition=factor.edition,
-                    category=factor.source_category,
-                    klass=factor.toolkit_class,
-                    verification=factor.verification,
-                ),
+                factor=FactorNote.of(factor),
                 energy=EnergyComparison(
                     line_kwh_per_kg=month_e / month_kg if month_kg > 0 else float("nan"),
                     own_baseline_kwh_per_kg=float(own["value"].iloc[0]) if len(own) else None,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from emission_factors.factor import EmissionFactor
 from models.avoided_burning import AvoidedBurning
 
 __all__ = [
@@ -41,6 +42,19 @@ class FactorNote:
     category: str
     klass: str
     verification: str
+
+    @classmethod
+    def of(cls, factor: EmissionFactor) -> FactorNote:
+        """The note of a library factor."""
+        return cls(
+            factor_id=factor.id,
+            value=factor.value,
+            document=factor.document,
+            edition=factor.edition,
+            category=factor.source_category,
+            klass=factor.toolkit_class,
+            verification=factor.verification,
+        )
 
 
 @dataclass(frozen=True)

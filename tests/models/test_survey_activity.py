@@ -18,8 +18,8 @@ from models.survey import (
     survey_daily_indicators,
     validate_table,
 )
-from pilot.cmd_import import survey_catalog
 from pilot.config import default_config_path, load_config
+from pilot.survey_store import survey_catalog
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "pilot" / "examples" / "survey-template.csv"
 CONFIG = load_config(default_config_path())

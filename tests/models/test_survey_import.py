@@ -25,8 +25,8 @@ from models.survey import (
     validate_table,
 )
 from pilot.cli import main
-from pilot.cmd_import import SurveyStore, import_file, survey_catalog
 from pilot.config import default_config_path, load_config
+from pilot.survey_store import SurveyStore, import_file, survey_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "pilot" / "examples" / "survey-template.csv"
