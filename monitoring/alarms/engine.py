@@ -1,10 +1,11 @@
 """The alarm engine: readings in, alarm events out, driven by device time.
 
-Device time drives every rule, so the engine gives the same events on live, replayed
-or accelerated data. Silence is the one rule that needs a clock besides the readings:
-:meth:`AlarmEngine.check_silence` takes the device time "now" from the caller
-(:meth:`AlarmEngine.line_clock_us` extrapolates a line's newest device time with the
-wall clock, which is what the collector uses).
+Device time drives every rule, and each line's readings are judged in device-time
+order whatever the interleaving they arrive in (:mod:`monitoring.alarms.intake`), so the
+engine gives the same events on live, replayed, redelivered or backlogged data. Silence
+is the one rule that needs a clock besides the readings: a sensor is silent only when
+the broker has stopped delivering its stream (wall time) *and* the line's device clock
+(:meth:`AlarmEngine.line_clock_us`, passed by the caller) is past its silence limit.
 
 Whether a line runs (``underheat`` and ``throughput_low`` apply only then) is decided
 by the line's :class:`~monitoring.line_state.LineStateTracker`, made by the factory the
@@ -34,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from monitoring.alarms.intake import LineIntake
 from monitoring.alarms.rules import AlarmEvent, AlarmRules, Latch
 from monitoring.line_state import LineStateTracker, StateTrackerFactory
 from sensors.catalog import SensorSpec
@@ -60,6 +62,7 @@ class _LineTrack:
     info: Line
     sensors: dict[str, _SensorTrack]
     tracker: LineStateTracker
+    intake: LineIntake
     # Latest value of each barrel zone [°C]: the hottest is the line's temperature.
     zones_c: dict[str, float] = field(default_factory=dict)
     newest_ts_us: int | None = None
@@ -98,9 +101,17 @@ class AlarmEngine:
         self.rules = rules or AlarmRules()
         self._wall = wall_clock
         self._lock = threading.Lock()
+        started = wall_clock()
         self._lines: dict[tuple[str, str], _LineTrack] = {
             info.key: _LineTrack(
-                info, {s.sensor: _SensorTrack(s) for s in info.sensors}, state_tracker(info)
+                info,
+                {s.sensor: _SensorTrack(s) for s in info.sensors},
+                state_tracker(info),
+                LineIntake(
+                    info.sensors,
+                    silent_intervals=self.rules.silent_intervals,
+                    started_wall_s=started,
+                ),
             )
             for info in lines
         }
@@ -115,37 +126,75 @@ class AlarmEngine:
         return [track.info for track in self._lines.values()]
 
     def feed(self, readings: Iterable[Reading]) -> list[AlarmEvent]:
-        """Evaluate ``readings`` (any order) and return the alarms raised or cleared."""
+        """Take ``readings`` (any interleaving of sensors, each sensor's own order kept)
+        and return the alarms raised or cleared by those that can be judged now.
+
+        Readings are judged in device-time order per line once every feeder still
+        delivering has caught up (:mod:`monitoring.alarms.intake`); :meth:`flush`
+        judges the rest.
+        """
         events: list[AlarmEvent] = []
         with self._lock:
             wall = self._wall()
+            touched: set[tuple[str, str]] = set()
             for reading in sorted(readings, key=lambda r: r.ts_us):
                 line = self._lines.get((reading.site, reading.line))
                 track = line.sensors.get(reading.sensor) if line is not None else None
                 if line is None or track is None:
                     continue
-                if track.last_ts_us is not None and reading.ts_us <= track.last_ts_us:
+                if not line.intake.add(reading, wall_s=wall):
                     continue  # a redelivered or late reading: its moment has been judged
+                touched.add(line.info.key)
                 if line.newest_ts_us is None or reading.ts_us > line.newest_ts_us:
                     line.newest_ts_us = reading.ts_us
                     line.newest_wall_s = wall
-                events.extend(self._evaluate(line, track, reading))
+                if track.silent is not None:
+                    # Delivered again: the silence ends with this reading.
+                    events.append(
+                        self._clear(track.silent, reading.value, reading.ts_us, "reporting again")
+                    )
+                    track.silent = None
+            for key in touched:
+                events += self._judge(self._lines[key], wall)
+        return events
+
+    def flush(self) -> list[AlarmEvent]:
+        """Judge every held reading now (at shutdown, or at the end of a replay)."""
+        events: list[AlarmEvent] = []
+        with self._lock:
+            wall = self._wall()
+            for line in self._lines.values():
+                events += self._judge(line, wall, flush=True)
+        return events
+
+    def _judge(self, line: _LineTrack, wall: float, *, flush: bool = False) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
+        for reading in line.intake.release(wall_s=wall, flush=flush):
+            events += self._evaluate(line, line.sensors[reading.sensor], reading)
         return events
 
     def check_silence(
         self, now_us: int, *, site: str | None = None, line: str | None = None
     ) -> list[AlarmEvent]:
-        """Raise ``silent`` for sensors without a reading for too long at device time ``now_us``.
+        """Raise ``silent`` for sensors quiet too long at device time ``now_us``, and
+        judge the readings no longer held back by a stopped feeder.
 
-        Only lines matching ``site``/``line`` (all when None) are checked.
+        A sensor is silent only when its stream is also stopped at the broker (nothing
+        delivered for its silence limit of wall time), so a backlog never raises it
+        (:mod:`monitoring.alarms.intake`). Only lines matching ``site``/``line`` (all
+        when None) are checked.
         """
         events: list[AlarmEvent] = []
         with self._lock:
+            wall = self._wall()
             for (site_id, line_id), track in self._lines.items():
                 if site not in (None, site_id) or line not in (None, line_id):
                     continue
+                events += self._judge(track, wall)
                 for sensor in track.sensors.values():
-                    event = self._check_silent(sensor, now_us)
+                    if not track.intake.stopped(sensor.spec.sensor, wall):
+                        continue
+                    event = self._check_silent(track.intake, sensor, now_us)
                     if event is not None:
                         events.append(event)
         return events
@@ -184,9 +233,6 @@ class AlarmEngine:
     def _evaluate(self, line: _LineTrack, track: _SensorTrack, r: Reading) -> list[AlarmEvent]:
         spec, rules, info = track.spec, self.rules, line.info
         events: list[AlarmEvent] = []
-        if track.silent is not None:
-            events.append(self._clear(track.silent, r.value, r.ts_us, "reporting again"))
-            track.silent = None
         if spec.kind == "barrel_temp":
             line.zones_c[r.sensor] = r.value
             line.tracker.update(line_temp_c=max(line.zones_c.values()))
@@ -319,12 +365,15 @@ class AlarmEngine:
             return [event]
         return []
 
-    def _check_silent(self, track: _SensorTrack, now_us: int) -> AlarmEvent | None:
+    def _check_silent(
+        self, intake: LineIntake, track: _SensorTrack, now_us: int
+    ) -> AlarmEvent | None:
         spec = track.spec
-        if spec.event or track.last_ts_us is None or track.silent is not None:
+        newest = intake.newest_us.get(spec.sensor)
+        if spec.event or newest is None or track.silent is not None:
             return None
-        limit_s = self.rules.silent_intervals * spec.interval_s
-        quiet_s = (now_us - track.last_ts_us) / _US
+        limit_s = intake.limit_s(spec.sensor)
+        quiet_s = (now_us - newest) / _US
         if quiet_s <= limit_s:
             return None
         event = AlarmEvent(
@@ -363,9 +412,8 @@ class AlarmEngine:
             return
         self._active[event.key] = event
         if event.rule == "silent":
-            track.silent = event
             # Silent since before the restart: its next reading clears the alarm.
-            track.last_ts_us = None
+            track.silent = event
         elif event.rule == "stuck":
             track.stuck = event
             track.last_value = None

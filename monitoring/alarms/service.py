@@ -70,6 +70,8 @@ class AlarmService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
+        # Readings still held for device-time order are stored: judge them now.
+        self.emit(self.engine.flush())
         if self.publisher is not None:
             self.publisher.stop()
         if self.alarm_log is not None:
@@ -85,8 +87,8 @@ class AlarmService:
     def on_stored(self, readings: list[Reading]) -> None:
         """The collector's ``on_stored`` hook: evaluate a stored batch."""
         events = self.engine.feed(readings)
-        # A sensor silent while the rest of its line reports is judged in device time
-        # alone, so accelerated replays give the same alarms as live data.
+        # Silence needs the sensor's stream stopped at the broker too (wall time), so a
+        # draining backlog, whose line clock runs ahead of queued sensors, raises none.
         for site, line in {(r.site, r.line) for r in readings}:
             newest = self.engine.newest_us(site, line)
             if newest is not None:
