@@ -368,27 +368,12 @@ class AlarmEngine:
     def _check_silent(
         self, intake: LineIntake, track: _SensorTrack, now_us: int
     ) -> AlarmEvent | None:
-        spec = track.spec
-        newest = intake.newest_us.get(spec.sensor)
-        if spec.event or newest is None or track.silent is not None:
+        if track.silent is not None:
             return None
-        limit_s = intake.limit_s(spec.sensor)
-        quiet_s = (now_us - newest) / _US
-        if quiet_s <= limit_s:
-            return None
-        event = AlarmEvent(
-            "raised",
-            "silent",
-            spec.site,
-            spec.line,
-            spec.sensor,
-            quiet_s,
-            limit_s,
-            now_us,
-            f"{spec.sensor}: no reading for {quiet_s:.0f} s (expected every {spec.interval_s:g} s)",
-        )
-        track.silent = event
-        self._active[event.key] = event
+        event = intake.silent_event(track.spec, now_us)
+        if event is not None:
+            track.silent = event
+            self._active[event.key] = event
         return event
 
     def _clear(self, raised: AlarmEvent, value: float, ts_us: int, why: str) -> AlarmEvent:

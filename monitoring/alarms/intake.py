@@ -49,6 +49,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 
+from monitoring.alarms.rules import AlarmEvent
 from sensors.catalog import SensorSpec
 from sensors.schema import Reading
 
@@ -135,6 +136,28 @@ class LineIntake:
         while heap and (heap[0][0] <= mark or len(heap) > self.max_pending):
             out.append(heapq.heappop(heap)[3])
         return out
+
+    def silent_event(self, spec: SensorSpec, now_us: int) -> AlarmEvent | None:
+        """The ``silent`` alarm of a stopped ``spec`` whose newest reading lies more than
+        its limit before device time ``now_us``, or None."""
+        newest = self.newest_us.get(spec.sensor)
+        if spec.event or newest is None:
+            return None
+        limit_s = self._limit_s[spec.sensor]
+        quiet_s = (now_us - newest) / _US
+        if quiet_s <= limit_s:
+            return None
+        return AlarmEvent(
+            "raised",
+            "silent",
+            spec.site,
+            spec.line,
+            spec.sensor,
+            quiet_s,
+            limit_s,
+            now_us,
+            f"{spec.sensor}: no reading for {quiet_s:.0f} s (expected every {spec.interval_s:g} s)",
+        )
 
     def pending(self) -> int:
         """Readings held."""
