@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Protocol
 
 from monitoring.alarms.engine import AlarmEngine
 from monitoring.alarms.log import AlarmLog
@@ -19,6 +20,16 @@ from monitoring.alarms.rules import AlarmEvent
 from sensors.schema import Reading
 
 log = logging.getLogger("upops.alarms")
+
+
+class EventListener(Protocol):
+    """Takes recorded events (the notifier, :class:`monitoring.notify.Notifier`)."""
+
+    def notify(self, events: Sequence[AlarmEvent]) -> int: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class AlarmService:
@@ -35,6 +46,8 @@ class AlarmService:
         Where line states are published, or None.
     tick_s
         Interval of the silence check [s] (wall time).
+    notifier
+        Gets every event once it is in the log (e-mail, webhook), or None.
     """
 
     def __init__(
@@ -44,8 +57,10 @@ class AlarmService:
         alarm_log: AlarmLog | None,
         publisher: AlarmPublisher | None,
         tick_s: float = 1.0,
+        notifier: EventListener | None = None,
     ) -> None:
         self.engine = engine
+        self.notifier = notifier
         self.alarm_log = alarm_log
         self.publisher = publisher
         self.tick_s = tick_s
@@ -55,6 +70,8 @@ class AlarmService:
 
     def start(self) -> None:
         """Connect the publisher, publish every line's current state, start the timer."""
+        if self.notifier is not None:
+            self.notifier.start()
         if self.publisher is not None:
             self.publisher.start()
             for info in self.engine.lines():
@@ -74,6 +91,8 @@ class AlarmService:
         self.emit(self.engine.flush())
         if self.publisher is not None:
             self.publisher.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
         if self.alarm_log is not None:
             self.alarm_log.close()
 
@@ -115,6 +134,9 @@ class AlarmService:
                 )
             if self.alarm_log is not None:
                 self.alarm_log.add_many(events)
+            if self.notifier is not None:
+                # Queued durably before anything else: sent once the channel answers.
+                self.notifier.notify(events)
             if self.publisher is not None:
                 last: dict[tuple[str, str], AlarmEvent] = {}
                 for event in events:
