@@ -90,8 +90,9 @@ class Notifier:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        #: Notifications delivered, per channel (for the log and the tests).
+        #: Notifications delivered and tries failed, per channel.
         self.delivered: dict[str, int] = dict.fromkeys(self.senders, 0)
+        self.failures: dict[str, int] = dict.fromkeys(self.senders, 0)
 
     # -- queueing ----------------------------------------------------------------------
 
@@ -177,6 +178,7 @@ class Notifier:
                 try:
                     sender.send(item.payload)
                 except NotifyError as exc:
+                    self.failures[channel] += 1
                     wait = self._backoff[channel].failed()
                     self._blocked_until[channel] = now + wait
                     self.queue.retry(item, next_try_s=now + wait, error=str(exc))

@@ -9,7 +9,6 @@ Mosquitto, compared with the same readings fed live.
 from __future__ import annotations
 
 import random
-import time
 import uuid
 
 import paho.mqtt.client as mqtt
@@ -31,6 +30,7 @@ from sensors.lines import Line
 from sensors.schema import Reading, encode_payload
 from sensors.topics import build_topic
 from tests.configs import example_config
+from tests.servers import wait_until
 
 T0_US = 1_601_863_200_000_000  # 2020-10-05T02:00:00Z
 S = 1_000_000
@@ -170,14 +170,6 @@ def test_same_alarms_live_and_in_any_interleaving(pilot_lines, scenario, seed, b
     assert sorted(map(_key, drained)) == sorted(_key(e) for e in live if e.rule != "silent")
 
 
-def _wait_until(condition, timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.mark.slow
 @pytest.mark.mosquitto
 def test_backlog_drained_from_mosquitto_raises_no_alarm_live_would_not(mosquitto_broker, tmp_path):
@@ -234,7 +226,7 @@ def test_backlog_drained_from_mosquitto_raises_no_alarm_live_would_not(mosquitto
     service.start()
     back.start()
     try:
-        _wait_until(lambda: store.count() >= 60_000, 60, "the backlog to be stored")
+        wait_until(lambda: store.count() >= 60_000, 60, "the backlog to be stored")
     finally:
         back.stop()
         service.stop()
