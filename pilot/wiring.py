@@ -166,6 +166,12 @@ def alarm_rules(config: Config) -> AlarmRules:
         stuck_intervals=a.stuck_intervals,
         dioxin_window_c=a.dioxin_window_c,
         dioxin_dwell_s=a.dioxin_dwell_s,
+        rule_min_duration_s={
+            rule: t.min_duration_s for rule, t in a.tuning().items() if t.min_duration_s is not None
+        },
+        rule_hysteresis={
+            rule: t.hysteresis for rule, t in a.tuning().items() if t.hysteresis is not None
+        },
     )
 
 

@@ -240,7 +240,7 @@ class AlarmEngine:
             line.tracker.update(throughput_kg_h=r.value)
         running = line.tracker.running
         low, high = info.process_window_c
-        hyst = rules.hysteresis_c
+        hyst = rules.hysteresis_for
         if spec.kind in ("barrel_temp", "melt_temp"):
             limit = info.degradation_c
             events += self._latch(
@@ -249,7 +249,7 @@ class AlarmEngine:
                 r,
                 limit,
                 enter=r.value > limit,
-                leave=r.value <= limit - hyst,
+                leave=r.value <= limit - hyst("overheat"),
                 text=f"{r.value:.1f} °C above the degradation threshold {limit:g} °C",
             )
             if spec.kind == "melt_temp" or spec.setpoint is None or spec.setpoint >= low:
@@ -259,7 +259,7 @@ class AlarmEngine:
                     r,
                     low,
                     enter=running and r.value < low,
-                    leave=(not running) or r.value >= low + hyst,
+                    leave=(not running) or r.value >= low + hyst("underheat"),
                     text=f"{r.value:.1f} °C below the process window ({low:g}-{high:g} °C) "
                     "while running",
                 )
@@ -271,7 +271,7 @@ class AlarmEngine:
                 r,
                 limit,
                 enter=running and r.value < limit,
-                leave=(not running) or r.value >= limit * 1.1,
+                leave=(not running) or r.value >= limit + hyst("throughput_low", limit * 0.1),
                 text=f"{r.value:.1f} kg/h, below {limit:g} kg/h "
                 f"({rules.throughput_low_fraction:.0%} of nominal) while running",
             )
@@ -283,7 +283,8 @@ class AlarmEngine:
                 latch = track.latches["dioxin_window"] = Latch(min_duration_s=rules.dioxin_dwell_s)
             # Entering takes the dwell time; leaving takes the usual minimum duration.
             latch.min_duration_us = int(
-                (rules.min_duration_s if latch.active else rules.dioxin_dwell_s) * _US
+                (rules.min_duration_for("dioxin_window") if latch.active else rules.dioxin_dwell_s)
+                * _US
             )
             events += self._latch(
                 track,
@@ -291,7 +292,8 @@ class AlarmEngine:
                 r,
                 w_low if r.value < (w_low + w_high) / 2 else w_high,
                 enter=inside,
-                leave=r.value < w_low - hyst or r.value > w_high + hyst,
+                leave=r.value < w_low - hyst("dioxin_window")
+                or r.value > w_high + hyst("dioxin_window"),
                 text=f"{r.value:.0f} °C inside the PCDD/F formation window "
                 f"{w_low:g}-{w_high:g} °C for {rules.dioxin_dwell_s:g} s or more",
             )
@@ -314,7 +316,7 @@ class AlarmEngine:
     ) -> list[AlarmEvent]:
         latch = track.latches.get(rule)
         if latch is None:
-            latch = track.latches[rule] = Latch(min_duration_s=self.rules.min_duration_s)
+            latch = track.latches[rule] = Latch(min_duration_s=self.rules.min_duration_for(rule))
         change = latch.update(r.ts_us, enter=enter, leave=leave)
         key = (r.site, r.line, r.sensor, rule)
         if change == "raised":
@@ -403,4 +405,6 @@ class AlarmEngine:
             track.stuck = event
             track.last_value = None
         else:
-            track.latches[event.rule] = Latch(min_duration_s=self.rules.min_duration_s, active=True)
+            track.latches[event.rule] = Latch(
+                min_duration_s=self.rules.min_duration_for(event.rule), active=True
+            )

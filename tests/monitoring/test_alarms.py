@@ -330,3 +330,18 @@ def test_faults_through_mosquitto_raise_retained_alarm_states(mosquitto_broker, 
     assert ("cleared", "overheat", "zone4_temp") in logged
     assert not any(rule == "overheat" and sensor == "zone3_temp" for _, rule, sensor in logged)
     assert [info.key for info in line_infos(config)] == [(SITE, LINE), ("phan-boi", LINE)]
+
+
+def test_each_rule_takes_its_own_minimum_duration_and_hysteresis():
+    rules = AlarmRules(
+        min_duration_s=30,
+        hysteresis_c=5,
+        rule_min_duration_s={"overheat": 2.0},
+        rule_hysteresis={"overheat": 1.0},
+    )
+    engine = _engine(rules)
+    # Raised after 2 s (not 30 s); cleared 1 °C below the threshold (not 5 °C).
+    hot = [_r("melt_temp", t, 305.0) for t in range(3)]
+    assert _events(engine, hot) == [("raised", "overheat", "melt_temp")]
+    cooler = [_r("melt_temp", 3 + t, 298.5) for t in range(3)]
+    assert _events(engine, cooler) == [("cleared", "overheat", "melt_temp")]
