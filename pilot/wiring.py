@@ -210,7 +210,7 @@ def make_notifier(config: Config, *, poll_s: float = 1.0) -> Notifier | None:
     return Notifier(
         NotifyQueue(settings.queue_path),
         senders,
-        line_names={line.key: line.name for line in config.lines()},
+        line_names={line.key: (line.name, line.name_vi) for line in config.lines()},
         max_per_line=settings.max_per_line,
         reraise_max=settings.reraise_max,
         window_s=settings.window_s,

@@ -70,8 +70,9 @@ def _local(ts_us: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ts_us / 1e6, dt.UTC).astimezone(LOCAL_TZ)
 
 
-def compose(event: AlarmEvent, line_name: str) -> Message:
-    """The bilingual message of ``event`` on the line called ``line_name``."""
+def compose(event: AlarmEvent, line_name: str, line_name_vi: str = "") -> Message:
+    """The bilingual message of ``event`` on the line called ``line_name`` (in
+    Vietnamese ``line_name_vi``, when given)."""
     vi_rule, en_rule = RULE_TEXT.get(event.rule, (event.rule, event.rule))
     vi_event, en_event = _EVENT_TEXT[event.event]
     unit = RULE_UNITS.get(event.rule, "")
@@ -81,7 +82,7 @@ def compose(event: AlarmEvent, line_name: str) -> Message:
     subject = f"[UPOPs] {vi_event} {vi_rule} / {en_event} {event.rule}: {line_name} {event.sensor}"
     text = "\n".join(
         [
-            f"{vi_event}: {vi_rule} - {line_name} ({event.site}/{event.line}), "
+            f"{vi_event}: {vi_rule} - {line_name_vi or line_name} ({event.site}/{event.line}), "
             f"cảm biến {event.sensor}.",
             f"Giá trị {value}, ngưỡng {limit}, lúc {when} (giờ Việt Nam).",
             "",
@@ -95,13 +96,14 @@ def compose(event: AlarmEvent, line_name: str) -> Message:
     return Message(subject, text)
 
 
-def webhook_body(event: AlarmEvent, line_name: str) -> dict[str, Any]:
+def webhook_body(event: AlarmEvent, line_name: str, line_name_vi: str = "") -> dict[str, Any]:
     """The JSON body a webhook receives for ``event`` (version 1)."""
-    message = compose(event, line_name)
+    message = compose(event, line_name, line_name_vi)
     return {
         "v": 1,
         **event.as_dict(),
         "line_name": line_name,
+        "line_name_vi": line_name_vi or line_name,
         "unit": RULE_UNITS.get(event.rule, ""),
         "local_time": _local(event.ts_us).isoformat(timespec="seconds"),
         "subject": message.subject,

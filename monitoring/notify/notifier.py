@@ -46,7 +46,7 @@ class Notifier:
     senders
         Channel name (``email``, ``webhook``) to its sender.
     line_names
-        (site, line) to the line's name for people.
+        (site, line) to the line's name for people, in English and in Vietnamese.
     max_per_line, reraise_max, window_s
         The limits above [-, -, s].
     retry_base_s, retry_cap_s
@@ -60,7 +60,7 @@ class Notifier:
         queue: NotifyQueue,
         senders: Mapping[str, Sender],
         *,
-        line_names: Mapping[tuple[str, str], str],
+        line_names: Mapping[tuple[str, str], tuple[str, str]],
         max_per_line: int = 10,
         reraise_max: int = 3,
         window_s: float = 3600.0,
@@ -135,8 +135,8 @@ class Notifier:
 
     def _enqueue(self, event: AlarmEvent, now: float) -> None:
         line = (event.site, event.line)
-        name = self.line_names.get(line, f"{event.site}/{event.line}")
-        message = compose(event, name)
+        name, name_vi = self.line_names.get(line, (f"{event.site}/{event.line}", ""))
+        message = compose(event, name, name_vi)
         text = message.text
         held = self._held_back.pop(line, 0)
         if held:
@@ -144,7 +144,7 @@ class Notifier:
                 f"\n\n({held} cảnh báo khác của dây chuyền này chưa được gửi / "
                 f"{held} more alarms of this line were not sent: see `pilot alarms list`)"
             )
-        body = webhook_body(event, name) | {"held_back": held, "text": text}
+        body = webhook_body(event, name, name_vi) | {"held_back": held, "text": text}
         payloads: dict[str, dict[str, Any]] = {
             "email": {"subject": message.subject, "text": text},
             "webhook": {"body": body},

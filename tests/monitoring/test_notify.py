@@ -213,6 +213,8 @@ ca_file = "{pki.ca}"
     assert raised["local_time"] == "2020-10-05T09:01:00+07:00"
     assert raised["time"] == "2020-10-05T02:01:00.000000Z"
     assert raised["line_name"] == config.line(SITE, LINE).name
+    assert raised["line_name_vi"] == config.line(SITE, LINE).name_vi
+    assert raised["text"].startswith(f"CẢNH BÁO: quá nhiệt - {config.line(SITE, LINE).name_vi}")
     assert cleared["event"] == "cleared"
     mail = email.message_from_string(mailbox.messages[0], policy=email.policy.default)
     assert mail["To"] == "engineer@upops.test"
