@@ -233,6 +233,7 @@ def _active(state: dict) -> set[tuple[str, str]]:
     return {(a["rule"], a["sensor"]) for a in state["active"]}
 
 
+@pytest.mark.slow  # waits out the 4 s silence limit in wall time
 @pytest.mark.mosquitto
 def test_faults_through_mosquitto_raise_retained_alarm_states(mosquitto_broker, tmp_path):
     prefix = f"al{uuid.uuid4().hex[:8]}"
