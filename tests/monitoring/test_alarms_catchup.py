@@ -9,9 +9,9 @@ Mosquitto, compared with the same readings fed live.
 from __future__ import annotations
 
 import random
+import subprocess
 import uuid
 
-import paho.mqtt.client as mqtt
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -30,7 +30,7 @@ from sensors.lines import Line
 from sensors.schema import Reading, encode_payload
 from sensors.topics import build_topic
 from tests.configs import example_config
-from tests.servers import wait_until
+from tests.servers import require_binary, wait_until
 
 T0_US = 1_601_863_200_000_000  # 2020-10-05T02:00:00Z
 S = 1_000_000
@@ -203,22 +203,21 @@ def test_backlog_drained_from_mosquitto_raises_no_alarm_live_would_not(mosquitto
     away = collector()
     away.start()
     away.stop()
-    # While it is away, the devices' single-reading messages queue at the broker.
-    messages = [
-        (build_topic(prefix, r.site, r.line, r.sensor), encode_payload([r])) for r in backlog
-    ]
-    pub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"p-{prefix}")
-    pub.max_queued_messages_set(0)
-    pub.max_inflight_messages_set(0)  # unlimited: the broker acknowledges at once
-    pub.connect(mosquitto_broker.host, mosquitto_broker.port)
-    pub.loop_start()
-    try:
-        sent = [pub.publish(topic, payload, qos=1) for topic, payload in messages]
-        for info in sent:
-            info.wait_for_publish(30)
-    finally:
-        pub.loop_stop()
-        pub.disconnect()
+    # While it is away, 16 devices publish their single-reading messages at once (one
+    # `mosquitto_pub` each, in its sensor's order): the broker queues them interleaved.
+    pub = require_binary("mosquitto_pub")
+    procs = []
+    for key in sorted(streams):
+        mine = [r for r in backlog if f"{r.site}/{r.line}/{r.sensor}" == key]
+        lines = tmp_path / f"{key.replace('/', '_')}.jsonl"
+        lines.write_bytes(b"\n".join(encode_payload([r]) for r in mine) + b"\n")
+        topic = build_topic(prefix, mine[0].site, mine[0].line, mine[0].sensor)
+        args = [pub, "-h", mosquitto_broker.host, "-p", str(mosquitto_broker.port)]
+        args += ["-q", "1", "-t", topic, "-l", "-i", f"d{len(procs)}-{prefix}"]
+        with lines.open("rb") as stdin:
+            procs.append(subprocess.Popen(args, stdin=stdin))
+    for proc in procs:
+        assert proc.wait(60) == 0
 
     service = make_alarm_service(config, alarm_path=tmp_path / "alarms.sqlite")
     store = SQLiteStore(tmp_path / "readings.sqlite")
