@@ -16,9 +16,11 @@ Rules (one latch per rule and sensor):
     ``idle``, not an alarm). Whether a line runs comes from its line-state tracker
     (:mod:`monitoring.line_state`), with the configured line-state thresholds.
 ``silent``
-    A clocked sensor without a reading for more than ``silent_intervals`` expected
-    intervals; clears with its next reading. Only sensors heard since the engine
-    started (or alarmed before a restart) are checked.
+    A clocked sensor whose stream has stopped at the broker (nothing delivered for
+    ``silent_intervals`` expected intervals of wall time) and whose newest reading lies
+    that far behind its line's device clock; clears with its next reading. A draining
+    backlog therefore never raises it (:mod:`monitoring.alarms.intake`). Only sensors
+    heard since the engine started (or alarmed before a restart) are checked.
 ``stuck``
     A temperature whose value has not changed at all for ``stuck_intervals`` expected
     intervals (real thermocouples always show noise); clears when it changes.
@@ -38,7 +40,8 @@ Rules (one latch per rule and sensor):
 
 A condition must hold for ``min_duration_s`` of device time before the alarm is raised,
 and its end must hold as long before it is cleared; together with the hysteresis this
-keeps a value hovering at a threshold from raising an alarm every second.
+keeps a value hovering at a threshold from raising an alarm every second. Each rule
+with a latch may have its own (``rule_min_duration_s``, ``rule_hysteresis``).
 
 >>> latch = Latch(min_duration_s=10)
 >>> [latch.update(t * 1_000_000, enter=t >= 5, leave=False) for t in range(0, 20, 5)]
