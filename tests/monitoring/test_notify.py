@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from monitoring.alarms import AlarmEvent
-from monitoring.notify import EmailSender, Notifier, NotifyQueue
+from monitoring.notify import EmailSender, Notifier, NotifyQueue, WebhookSender
 from pilot.config import load_config
 from pilot.wiring import make_alarm_service
 from sensors.schema import Reading
@@ -89,13 +89,22 @@ def _smtp(mailbox: Mailbox, pki: CertFiles, port: int, *, implicit_tls: bool) ->
 
 
 class Hook:
-    def __init__(self, pki: CertFiles) -> None:
+    """An HTTPS receiver; it answers 503 to its first ``refuse`` calls."""
+
+    def __init__(self, pki: CertFiles, *, refuse: int = 0) -> None:
         calls: list[tuple[str | None, dict[str, Any]]] = []
         self.calls = calls
+        refused = [0]
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
+                if refused[0] < refuse:
+                    refused[0] += 1
+                    self.rfile.read(length)
+                    self.send_response(503)
+                    self.end_headers()
+                    return
                 calls.append(
                     (self.headers.get("Authorization"), json.loads(self.rfile.read(length)))
                 )
@@ -272,6 +281,26 @@ def test_a_notification_made_while_smtp_is_down_arrives_after_it_returns(tmp_pat
         smtp.stop()
     mail = email.message_from_string(mailbox.messages[0], policy=email.policy.default)
     assert "Value 312.0 °C, limit 300.0 °C" in mail.get_content()
+
+
+def test_a_webhook_refused_at_first_is_retried_until_accepted(tmp_path, pki):
+    hook = Hook(pki, refuse=2)
+    notifier = Notifier(
+        NotifyQueue(tmp_path / "q.sqlite"),
+        {"webhook": WebhookSender(hook.url, token=TOKEN, ca_file=pki.ca, timeout_s=5.0)},
+        line_names={}, retry_base_s=0.1, retry_cap_s=0.5, poll_s=0.1,
+    )  # fmt: skip
+    notifier.start()
+    try:
+        notifier.notify([_event(60)])
+        wait_until(lambda: len(hook.calls) == 1, 30, "the webhook call")
+        wait_until(lambda: notifier.queue.pending() == 0, 30, "an empty queue")
+    finally:
+        notifier.stop()
+        notifier.queue.close()
+        hook.close()
+    assert notifier.failures["webhook"] == 2
+    assert hook.calls[0][1]["event"] == "raised"
 
 
 # -- limits (no network needed) ----------------------------------------------------------
