@@ -244,6 +244,14 @@ def _event(t_s: int) -> AlarmEvent:
     )
 
 
+def _quick_notifier(queue_path: Path, channel: str, sender: Any) -> Notifier:
+    """A notifier on one channel that retries within half a second."""
+    return Notifier(
+        NotifyQueue(queue_path), {channel: sender}, line_names={}, retry_base_s=0.1,
+        retry_cap_s=0.5, poll_s=0.1,
+    )  # fmt: skip
+
+
 def test_a_notification_made_while_smtp_is_down_arrives_after_it_returns(tmp_path, pki):
     mailbox = Mailbox()
     port = free_port()
@@ -252,10 +260,7 @@ def test_a_notification_made_while_smtp_is_down_arrives_after_it_returns(tmp_pat
         ca_file=pki.ca, timeout_s=5.0,
     )  # fmt: skip
     queue_path = tmp_path / "notify.sqlite"
-    first = Notifier(
-        NotifyQueue(queue_path), {"email": sender}, line_names={}, retry_base_s=0.1,
-        retry_cap_s=0.5, poll_s=0.1,
-    )  # fmt: skip
+    first = _quick_notifier(queue_path, "email", sender)
     first.start()
     assert first.notify([_event(60)]) == 1
     # Nothing listens: the try fails and the notification stays queued.
@@ -267,10 +272,7 @@ def test_a_notification_made_while_smtp_is_down_arrives_after_it_returns(tmp_pat
     # ...and the server comes back (SMTPS, implicit TLS).
     smtp = _smtp(mailbox, pki, port, implicit_tls=True)
     smtp.start()
-    second = Notifier(
-        NotifyQueue(queue_path), {"email": sender}, line_names={}, retry_base_s=0.1,
-        retry_cap_s=0.5, poll_s=0.1,
-    )  # fmt: skip
+    second = _quick_notifier(queue_path, "email", sender)
     second.start()
     try:
         wait_until(lambda: len(mailbox.messages) == 1, 30, "the queued e-mail")
@@ -285,11 +287,8 @@ def test_a_notification_made_while_smtp_is_down_arrives_after_it_returns(tmp_pat
 
 def test_a_webhook_refused_at_first_is_retried_until_accepted(tmp_path, pki):
     hook = Hook(pki, refuse=2)
-    notifier = Notifier(
-        NotifyQueue(tmp_path / "q.sqlite"),
-        {"webhook": WebhookSender(hook.url, token=TOKEN, ca_file=pki.ca, timeout_s=5.0)},
-        line_names={}, retry_base_s=0.1, retry_cap_s=0.5, poll_s=0.1,
-    )  # fmt: skip
+    sender = WebhookSender(hook.url, token=TOKEN, ca_file=pki.ca, timeout_s=5.0)
+    notifier = _quick_notifier(tmp_path / "q.sqlite", "webhook", sender)
     notifier.start()
     try:
         notifier.notify([_event(60)])
