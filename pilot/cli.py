@@ -20,6 +20,7 @@ from models.errors import ModelError
 from monitoring.errors import MonitoringError
 from pilot import (
     cmd_agent,
+    cmd_alarms,
     cmd_broker,
     cmd_collect,
     cmd_config,
@@ -45,6 +46,7 @@ COMMANDS = (
     cmd_demo,
     cmd_broker,
     cmd_watch,
+    cmd_alarms,
     cmd_report,
     cmd_estimate,
     cmd_import,

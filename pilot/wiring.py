@@ -20,6 +20,8 @@ from monitoring.alarms import (
     AlarmService,
 )
 from monitoring.collector import Collector
+from monitoring.notify import EmailSender, Notifier, NotifyQueue, WebhookSender
+from monitoring.notify.senders import Sender
 from monitoring.quarantine import Quarantine
 from monitoring.spool import Spool
 from monitoring.stores.base import Store
@@ -164,6 +166,12 @@ def alarm_rules(config: Config) -> AlarmRules:
         stuck_intervals=a.stuck_intervals,
         dioxin_window_c=a.dioxin_window_c,
         dioxin_dwell_s=a.dioxin_dwell_s,
+        rule_min_duration_s={
+            rule: t.min_duration_s for rule, t in a.tuning().items() if t.min_duration_s is not None
+        },
+        rule_hysteresis={
+            rule: t.hysteresis for rule, t in a.tuning().items() if t.hysteresis is not None
+        },
     )
 
 
@@ -180,23 +188,65 @@ def alarm_engine(
     )
 
 
+def make_notifier(config: Config, *, poll_s: float = 1.0) -> Notifier | None:
+    """The notifier of ``[notify]``, or None when no channel is configured."""
+    settings = config.notify
+    if settings is None or (settings.email is None and settings.webhook is None):
+        return None
+    senders: dict[str, Sender] = {}
+    if (e := settings.email) is not None:
+        senders["email"] = EmailSender(
+            e.host,
+            e.port,
+            e.sender,
+            e.to,
+            security=e.security,  # type: ignore[arg-type]
+            username=e.username,
+            password=e.password,
+            ca_file=e.ca_file,
+        )
+    if (w := settings.webhook) is not None:
+        senders["webhook"] = WebhookSender(w.url, token=w.token, ca_file=w.ca_file)
+    return Notifier(
+        NotifyQueue(settings.queue_path),
+        senders,
+        line_names={line.key: (line.name, line.name_vi) for line in config.lines()},
+        max_per_line=settings.max_per_line,
+        reraise_max=settings.reraise_max,
+        window_s=settings.window_s,
+        retry_base_s=settings.retry_base_s,
+        retry_cap_s=settings.retry_cap_s,
+        poll_s=poll_s,
+    )
+
+
 def make_alarm_service(
     config: Config,
     *,
     broker: BrokerSettings | None = None,
     alarm_path: Path | None = None,
     tick_s: float = 1.0,
+    publish: bool = True,
 ) -> AlarmService:
     """Alarm engine, log (``[alarms] path``) and publisher for ``config``; not yet started.
 
     The engine starts with the alarms the log still holds active, so a restart neither
     repeats nor forgets them. The publisher connects as ``<client_id>-alarms``, never
-    taking over the collector's persistent session.
+    taking over the collector's persistent session (none when not ``publish``).
+    Notifications go out as ``[notify]`` says (:func:`make_notifier`).
     """
     settings = broker or config.broker
     alarm_log = AlarmLog(alarm_path or config.alarms.path)
     engine = alarm_engine(config, active=alarm_log.active())
-    publisher = AlarmPublisher(
-        settings.with_client_id(f"{settings.client_id}-alarms"), config.topic_prefix
+    publisher = (
+        AlarmPublisher(settings.with_client_id(f"{settings.client_id}-alarms"), config.topic_prefix)
+        if publish
+        else None
     )
-    return AlarmService(engine, alarm_log=alarm_log, publisher=publisher, tick_s=tick_s)
+    return AlarmService(
+        engine,
+        alarm_log=alarm_log,
+        publisher=publisher,
+        tick_s=tick_s,
+        notifier=make_notifier(config),
+    )

@@ -44,6 +44,18 @@ def port_listens(port: int) -> bool:
         return False
 
 
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Return once ``condition()`` holds; fail naming ``what`` after ``timeout_s`` [s].
+
+    Tests wait for a condition with a deadline, never a fixed sleep.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:g} s waiting for {what}")
+        time.sleep(0.05)
+
+
 def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
     """Return once something listens on 127.0.0.1:``port``; TimeoutError after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s

@@ -6,7 +6,7 @@ the evaluation, :mod:`~monitoring.alarms.log` for the event log and
 """
 
 from monitoring.alarms.engine import AlarmEngine
-from monitoring.alarms.log import AlarmLog
+from monitoring.alarms.log import AlarmLog, AlarmRecord
 from monitoring.alarms.publish import AlarmPublisher, state_payload
 from monitoring.alarms.rules import RULE_NAMES, AlarmEvent, AlarmRules, Latch
 from monitoring.alarms.service import AlarmService
@@ -17,6 +17,7 @@ __all__ = [
     "AlarmEvent",
     "AlarmLog",
     "AlarmPublisher",
+    "AlarmRecord",
     "AlarmRules",
     "AlarmService",
     "Latch",

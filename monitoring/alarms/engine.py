@@ -1,10 +1,11 @@
 """The alarm engine: readings in, alarm events out, driven by device time.
 
-Device time drives every rule, so the engine gives the same events on live, replayed
-or accelerated data. Silence is the one rule that needs a clock besides the readings:
-:meth:`AlarmEngine.check_silence` takes the device time "now" from the caller
-(:meth:`AlarmEngine.line_clock_us` extrapolates a line's newest device time with the
-wall clock, which is what the collector uses).
+Device time drives every rule, and each line's readings are judged in device-time
+order whatever the interleaving they arrive in (:mod:`monitoring.alarms.intake`), so the
+engine gives the same events on live, replayed, redelivered or backlogged data. Silence
+is the one rule that needs a clock besides the readings: a sensor is silent only when
+the broker has stopped delivering its stream (wall time) *and* the line's device clock
+(:meth:`AlarmEngine.line_clock_us`, passed by the caller) is past its silence limit.
 
 Whether a line runs (``underheat`` and ``throughput_low`` apply only then) is decided
 by the line's :class:`~monitoring.line_state.LineStateTracker`, made by the factory the
@@ -34,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from monitoring.alarms.intake import LineIntake
 from monitoring.alarms.rules import AlarmEvent, AlarmRules, Latch
 from monitoring.line_state import LineStateTracker, StateTrackerFactory
 from sensors.catalog import SensorSpec
@@ -60,6 +62,7 @@ class _LineTrack:
     info: Line
     sensors: dict[str, _SensorTrack]
     tracker: LineStateTracker
+    intake: LineIntake
     # Latest value of each barrel zone [°C]: the hottest is the line's temperature.
     zones_c: dict[str, float] = field(default_factory=dict)
     newest_ts_us: int | None = None
@@ -98,9 +101,17 @@ class AlarmEngine:
         self.rules = rules or AlarmRules()
         self._wall = wall_clock
         self._lock = threading.Lock()
+        started = wall_clock()
         self._lines: dict[tuple[str, str], _LineTrack] = {
             info.key: _LineTrack(
-                info, {s.sensor: _SensorTrack(s) for s in info.sensors}, state_tracker(info)
+                info,
+                {s.sensor: _SensorTrack(s) for s in info.sensors},
+                state_tracker(info),
+                LineIntake(
+                    info.sensors,
+                    silent_intervals=self.rules.silent_intervals,
+                    started_wall_s=started,
+                ),
             )
             for info in lines
         }
@@ -115,37 +126,75 @@ class AlarmEngine:
         return [track.info for track in self._lines.values()]
 
     def feed(self, readings: Iterable[Reading]) -> list[AlarmEvent]:
-        """Evaluate ``readings`` (any order) and return the alarms raised or cleared."""
+        """Take ``readings`` (any interleaving of sensors, each sensor's own order kept)
+        and return the alarms raised or cleared by those that can be judged now.
+
+        Readings are judged in device-time order per line once every feeder still
+        delivering has caught up (:mod:`monitoring.alarms.intake`); :meth:`flush`
+        judges the rest.
+        """
         events: list[AlarmEvent] = []
         with self._lock:
             wall = self._wall()
+            touched: set[tuple[str, str]] = set()
             for reading in sorted(readings, key=lambda r: r.ts_us):
                 line = self._lines.get((reading.site, reading.line))
                 track = line.sensors.get(reading.sensor) if line is not None else None
                 if line is None or track is None:
                     continue
-                if track.last_ts_us is not None and reading.ts_us <= track.last_ts_us:
+                if not line.intake.add(reading, wall_s=wall):
                     continue  # a redelivered or late reading: its moment has been judged
+                touched.add(line.info.key)
                 if line.newest_ts_us is None or reading.ts_us > line.newest_ts_us:
                     line.newest_ts_us = reading.ts_us
                     line.newest_wall_s = wall
-                events.extend(self._evaluate(line, track, reading))
+                if track.silent is not None:
+                    # Delivered again: the silence ends with this reading.
+                    events.append(
+                        self._clear(track.silent, reading.value, reading.ts_us, "reporting again")
+                    )
+                    track.silent = None
+            for key in touched:
+                events += self._judge(self._lines[key], wall)
+        return events
+
+    def flush(self) -> list[AlarmEvent]:
+        """Judge every held reading now (at shutdown, or at the end of a replay)."""
+        events: list[AlarmEvent] = []
+        with self._lock:
+            wall = self._wall()
+            for line in self._lines.values():
+                events += self._judge(line, wall, flush=True)
+        return events
+
+    def _judge(self, line: _LineTrack, wall: float, *, flush: bool = False) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
+        for reading in line.intake.release(wall_s=wall, flush=flush):
+            events += self._evaluate(line, line.sensors[reading.sensor], reading)
         return events
 
     def check_silence(
         self, now_us: int, *, site: str | None = None, line: str | None = None
     ) -> list[AlarmEvent]:
-        """Raise ``silent`` for sensors without a reading for too long at device time ``now_us``.
+        """Raise ``silent`` for sensors quiet too long at device time ``now_us``, and
+        judge the readings no longer held back by a stopped feeder.
 
-        Only lines matching ``site``/``line`` (all when None) are checked.
+        A sensor is silent only when its stream is also stopped at the broker (nothing
+        delivered for its silence limit of wall time), so a backlog never raises it
+        (:mod:`monitoring.alarms.intake`). Only lines matching ``site``/``line`` (all
+        when None) are checked.
         """
         events: list[AlarmEvent] = []
         with self._lock:
+            wall = self._wall()
             for (site_id, line_id), track in self._lines.items():
                 if site not in (None, site_id) or line not in (None, line_id):
                     continue
+                events += self._judge(track, wall)
                 for sensor in track.sensors.values():
-                    event = self._check_silent(sensor, now_us)
+                    if not track.intake.stopped(sensor.spec.sensor, wall):
+                        continue
+                    event = self._check_silent(track.intake, sensor, now_us)
                     if event is not None:
                         events.append(event)
         return events
@@ -184,9 +233,6 @@ class AlarmEngine:
     def _evaluate(self, line: _LineTrack, track: _SensorTrack, r: Reading) -> list[AlarmEvent]:
         spec, rules, info = track.spec, self.rules, line.info
         events: list[AlarmEvent] = []
-        if track.silent is not None:
-            events.append(self._clear(track.silent, r.value, r.ts_us, "reporting again"))
-            track.silent = None
         if spec.kind == "barrel_temp":
             line.zones_c[r.sensor] = r.value
             line.tracker.update(line_temp_c=max(line.zones_c.values()))
@@ -194,7 +240,7 @@ class AlarmEngine:
             line.tracker.update(throughput_kg_h=r.value)
         running = line.tracker.running
         low, high = info.process_window_c
-        hyst = rules.hysteresis_c
+        hyst = rules.hysteresis_for
         if spec.kind in ("barrel_temp", "melt_temp"):
             limit = info.degradation_c
             events += self._latch(
@@ -203,7 +249,7 @@ class AlarmEngine:
                 r,
                 limit,
                 enter=r.value > limit,
-                leave=r.value <= limit - hyst,
+                leave=r.value <= limit - hyst("overheat"),
                 text=f"{r.value:.1f} °C above the degradation threshold {limit:g} °C",
             )
             if spec.kind == "melt_temp" or spec.setpoint is None or spec.setpoint >= low:
@@ -213,7 +259,7 @@ class AlarmEngine:
                     r,
                     low,
                     enter=running and r.value < low,
-                    leave=(not running) or r.value >= low + hyst,
+                    leave=(not running) or r.value >= low + hyst("underheat"),
                     text=f"{r.value:.1f} °C below the process window ({low:g}-{high:g} °C) "
                     "while running",
                 )
@@ -225,7 +271,7 @@ class AlarmEngine:
                 r,
                 limit,
                 enter=running and r.value < limit,
-                leave=(not running) or r.value >= limit * 1.1,
+                leave=(not running) or r.value >= limit + hyst("throughput_low", limit * 0.1),
                 text=f"{r.value:.1f} kg/h, below {limit:g} kg/h "
                 f"({rules.throughput_low_fraction:.0%} of nominal) while running",
             )
@@ -237,7 +283,8 @@ class AlarmEngine:
                 latch = track.latches["dioxin_window"] = Latch(min_duration_s=rules.dioxin_dwell_s)
             # Entering takes the dwell time; leaving takes the usual minimum duration.
             latch.min_duration_us = int(
-                (rules.min_duration_s if latch.active else rules.dioxin_dwell_s) * _US
+                (rules.min_duration_for("dioxin_window") if latch.active else rules.dioxin_dwell_s)
+                * _US
             )
             events += self._latch(
                 track,
@@ -245,7 +292,8 @@ class AlarmEngine:
                 r,
                 w_low if r.value < (w_low + w_high) / 2 else w_high,
                 enter=inside,
-                leave=r.value < w_low - hyst or r.value > w_high + hyst,
+                leave=r.value < w_low - hyst("dioxin_window")
+                or r.value > w_high + hyst("dioxin_window"),
                 text=f"{r.value:.0f} °C inside the PCDD/F formation window "
                 f"{w_low:g}-{w_high:g} °C for {rules.dioxin_dwell_s:g} s or more",
             )
@@ -268,7 +316,7 @@ class AlarmEngine:
     ) -> list[AlarmEvent]:
         latch = track.latches.get(rule)
         if latch is None:
-            latch = track.latches[rule] = Latch(min_duration_s=self.rules.min_duration_s)
+            latch = track.latches[rule] = Latch(min_duration_s=self.rules.min_duration_for(rule))
         change = latch.update(r.ts_us, enter=enter, leave=leave)
         key = (r.site, r.line, r.sensor, rule)
         if change == "raised":
@@ -319,27 +367,15 @@ class AlarmEngine:
             return [event]
         return []
 
-    def _check_silent(self, track: _SensorTrack, now_us: int) -> AlarmEvent | None:
-        spec = track.spec
-        if spec.event or track.last_ts_us is None or track.silent is not None:
+    def _check_silent(
+        self, intake: LineIntake, track: _SensorTrack, now_us: int
+    ) -> AlarmEvent | None:
+        if track.silent is not None:
             return None
-        limit_s = self.rules.silent_intervals * spec.interval_s
-        quiet_s = (now_us - track.last_ts_us) / _US
-        if quiet_s <= limit_s:
-            return None
-        event = AlarmEvent(
-            "raised",
-            "silent",
-            spec.site,
-            spec.line,
-            spec.sensor,
-            quiet_s,
-            limit_s,
-            now_us,
-            f"{spec.sensor}: no reading for {quiet_s:.0f} s (expected every {spec.interval_s:g} s)",
-        )
-        track.silent = event
-        self._active[event.key] = event
+        event = intake.silent_event(track.spec, now_us)
+        if event is not None:
+            track.silent = event
+            self._active[event.key] = event
         return event
 
     def _clear(self, raised: AlarmEvent, value: float, ts_us: int, why: str) -> AlarmEvent:
@@ -363,11 +399,12 @@ class AlarmEngine:
             return
         self._active[event.key] = event
         if event.rule == "silent":
-            track.silent = event
             # Silent since before the restart: its next reading clears the alarm.
-            track.last_ts_us = None
+            track.silent = event
         elif event.rule == "stuck":
             track.stuck = event
             track.last_value = None
         else:
-            track.latches[event.rule] = Latch(min_duration_s=self.rules.min_duration_s, active=True)
+            track.latches[event.rule] = Latch(
+                min_duration_s=self.rules.min_duration_for(event.rule), active=True
+            )

@@ -16,9 +16,11 @@ Rules (one latch per rule and sensor):
     ``idle``, not an alarm). Whether a line runs comes from its line-state tracker
     (:mod:`monitoring.line_state`), with the configured line-state thresholds.
 ``silent``
-    A clocked sensor without a reading for more than ``silent_intervals`` expected
-    intervals; clears with its next reading. Only sensors heard since the engine
-    started (or alarmed before a restart) are checked.
+    A clocked sensor whose stream has stopped at the broker (nothing delivered for
+    ``silent_intervals`` expected intervals of wall time) and whose newest reading lies
+    that far behind its line's device clock; clears with its next reading. A draining
+    backlog therefore never raises it (:mod:`monitoring.alarms.intake`). Only sensors
+    heard since the engine started (or alarmed before a restart) are checked.
 ``stuck``
     A temperature whose value has not changed at all for ``stuck_intervals`` expected
     intervals (real thermocouples always show noise); clears when it changes.
@@ -38,7 +40,8 @@ Rules (one latch per rule and sensor):
 
 A condition must hold for ``min_duration_s`` of device time before the alarm is raised,
 and its end must hold as long before it is cleared; together with the hysteresis this
-keeps a value hovering at a threshold from raising an alarm every second.
+keeps a value hovering at a threshold from raising an alarm every second. Each rule
+with a latch may have its own (``rule_min_duration_s``, ``rule_hysteresis``).
 
 >>> latch = Latch(min_duration_s=10)
 >>> [latch.update(t * 1_000_000, enter=t >= 5, leave=False) for t in range(0, 20, 5)]
@@ -47,7 +50,8 @@ keeps a value hovering at a threshold from raising an alarm every second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sensors.schema import format_ts
@@ -85,6 +89,18 @@ class AlarmRules:
         PCDD/F formation window (low, high) [°C].
     dioxin_dwell_s
         Dwell in that window that raises an alarm [s].
+    rule_min_duration_s
+        ``min_duration_s`` of single rules (``overheat``, ``underheat``,
+        ``throughput_low``, ``dioxin_window``; for the last, the time to clear) [s].
+    rule_hysteresis
+        Clearing margin of single rules, in the rule's unit: °C, or kg/h for
+        ``throughput_low`` (whose default is 10 % of its threshold).
+
+    >>> rules = AlarmRules(rule_min_duration_s={"overheat": 10.0}, rule_hysteresis={"overheat": 2})
+    >>> rules.min_duration_for("overheat"), rules.min_duration_for("underheat")
+    (10.0, 30.0)
+    >>> rules.hysteresis_for("overheat"), rules.hysteresis_for("throughput_low", 3.0)
+    (2, 3.0)
     """
 
     min_duration_s: float = 30.0
@@ -94,6 +110,17 @@ class AlarmRules:
     stuck_intervals: int = 120
     dioxin_window_c: tuple[float, float] = (200.0, 450.0)
     dioxin_dwell_s: float = 300.0
+    rule_min_duration_s: Mapping[str, float] = field(default_factory=dict)
+    rule_hysteresis: Mapping[str, float] = field(default_factory=dict)
+
+    def min_duration_for(self, rule: str) -> float:
+        """How long the condition of ``rule`` (or its end) must hold [s]."""
+        return self.rule_min_duration_s.get(rule, self.min_duration_s)
+
+    def hysteresis_for(self, rule: str, default: float | None = None) -> float:
+        """Clearing margin of ``rule`` [its unit]; ``default`` or ``hysteresis_c`` if unset."""
+        fallback = self.hysteresis_c if default is None else default
+        return self.rule_hysteresis.get(rule, fallback)
 
 
 @dataclass(frozen=True, slots=True)

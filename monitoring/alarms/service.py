@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Protocol
 
 from monitoring.alarms.engine import AlarmEngine
 from monitoring.alarms.log import AlarmLog
@@ -19,6 +20,16 @@ from monitoring.alarms.rules import AlarmEvent
 from sensors.schema import Reading
 
 log = logging.getLogger("upops.alarms")
+
+
+class EventListener(Protocol):
+    """Takes recorded events (the notifier, :class:`monitoring.notify.Notifier`)."""
+
+    def notify(self, events: Sequence[AlarmEvent]) -> int: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class AlarmService:
@@ -35,6 +46,8 @@ class AlarmService:
         Where line states are published, or None.
     tick_s
         Interval of the silence check [s] (wall time).
+    notifier
+        Gets every event once it is in the log (e-mail, webhook), or None.
     """
 
     def __init__(
@@ -44,8 +57,10 @@ class AlarmService:
         alarm_log: AlarmLog | None,
         publisher: AlarmPublisher | None,
         tick_s: float = 1.0,
+        notifier: EventListener | None = None,
     ) -> None:
         self.engine = engine
+        self.notifier = notifier
         self.alarm_log = alarm_log
         self.publisher = publisher
         self.tick_s = tick_s
@@ -55,6 +70,8 @@ class AlarmService:
 
     def start(self) -> None:
         """Connect the publisher, publish every line's current state, start the timer."""
+        if self.notifier is not None:
+            self.notifier.start()
         if self.publisher is not None:
             self.publisher.start()
             for info in self.engine.lines():
@@ -70,8 +87,12 @@ class AlarmService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
+        # Readings still held for device-time order are stored: judge them now.
+        self.emit(self.engine.flush())
         if self.publisher is not None:
             self.publisher.stop()
+        if self.notifier is not None:
+            self.notifier.stop()
         if self.alarm_log is not None:
             self.alarm_log.close()
 
@@ -85,8 +106,8 @@ class AlarmService:
     def on_stored(self, readings: list[Reading]) -> None:
         """The collector's ``on_stored`` hook: evaluate a stored batch."""
         events = self.engine.feed(readings)
-        # A sensor silent while the rest of its line reports is judged in device time
-        # alone, so accelerated replays give the same alarms as live data.
+        # Silence needs the sensor's stream stopped at the broker too (wall time), so a
+        # draining backlog, whose line clock runs ahead of queued sensors, raises none.
         for site, line in {(r.site, r.line) for r in readings}:
             newest = self.engine.newest_us(site, line)
             if newest is not None:
@@ -113,6 +134,9 @@ class AlarmService:
                 )
             if self.alarm_log is not None:
                 self.alarm_log.add_many(events)
+            if self.notifier is not None:
+                # Queued durably before anything else: sent once the channel answers.
+                self.notifier.notify(events)
             if self.publisher is not None:
                 last: dict[tuple[str, str], AlarmEvent] = {}
                 for event in events:

@@ -35,6 +35,7 @@ from __future__ import annotations
 from pilot.config.agent import AgentSettings
 from pilot.config.loading import check_config, default_config_path, load_config, parse_config
 from pilot.config.model import Config
+from pilot.config.notify import EmailSettings, NotifySettings, WebhookSettings
 from pilot.config.periods import PERIOD_KINDS, Period
 from pilot.config.problems import ConfigError, ConfigProblem
 from pilot.config.services import (
@@ -55,12 +56,15 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigProblem",
+    "EmailSettings",
     "Household",
+    "NotifySettings",
     "Period",
     "SimulationSettings",
     "Site",
     "StoreSettings",
     "SurveySettings",
+    "WebhookSettings",
     "check_config",
     "default_config_path",
     "load_config",

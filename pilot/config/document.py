@@ -17,6 +17,7 @@ from pilot.config.agent import AgentSection
 from pilot.config.broker import BrokerSection, DeploymentSection
 from pilot.config.fields import Problems
 from pilot.config.line_states import LineStatesSection
+from pilot.config.notify import NotifySection
 from pilot.config.periods import PeriodSection, check_factor
 from pilot.config.services import (
     AlarmSettings,
@@ -65,6 +66,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("store", StoreSection, required=True),
     SectionSpec("collector", CollectorSettings),
     SectionSpec("alarms", AlarmSettings),
+    SectionSpec("notify", NotifySection),
     SectionSpec("line_states", LineStatesSection),
     SectionSpec("simulation", SimulationSettings),
     SectionSpec("survey", SurveySettings),

@@ -36,7 +36,7 @@ from pilot.config.sites import Site
 __all__ = ["check_config", "default_config_path", "load_config", "parse_config"]
 
 #: Sections whose settings hold secrets (``settings(environ, problems)`` reads them).
-_WITH_SECRETS = ("broker", "store")
+_WITH_SECRETS = ("broker", "store", "notify")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)$")
 Loc = tuple[str | int, ...]
 
@@ -273,6 +273,7 @@ class _Reader:
             sites=tuple(sites or ()),
             periods=tuple(periods or ()),
             alarms=found["alarms"],
+            notify=found["notify"],
             survey=found["survey"],
             factors=tuple(dict(entry) for _, entry in factors or ()),
             agent=None if agent is None else agent.settings(lines),

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from models.states import StateThresholds
 from pilot.config.agent import AgentSettings
+from pilot.config.notify import NotifySettings
 from pilot.config.periods import PERIOD_KINDS, Period
 from pilot.config.services import (
     AlarmSettings,
@@ -62,6 +63,8 @@ class Config:
     factors: tuple[dict[str, Any], ...] = ()
     #: ``[agent]``: the Modbus devices a gateway polls; ``None`` without the section.
     agent: AgentSettings | None = None
+    #: ``[notify]``: alarm notifications by e-mail and webhook.
+    notify: NotifySettings | None = None
     #: ``[line_states]``: when a line counts as heating, running or idle.
     line_states: StateThresholds = field(default_factory=StateThresholds)
 

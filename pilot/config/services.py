@@ -9,11 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from pilot.config.declaration import setting, settings_type
+from pilot.config.declaration import Section, setting, settings_type
 from pilot.config.fields import ConfigPath, Integer, Number, TemperatureWindow
 from sensors.schema import MAX_BATCH
 
-__all__ = ["AlarmSettings", "CollectorSettings", "SimulationSettings", "SurveySettings"]
+__all__ = [
+    "TUNABLE_RULES",
+    "AlarmSettings",
+    "CollectorSettings",
+    "RuleTuning",
+    "SimulationSettings",
+    "SurveySettings",
+]
 
 # MQTT 3.1.1 cannot carry a larger packet (remaining length is at most 268,435,455 bytes).
 _MQTT_MAX_PACKET = 268_435_455
@@ -63,6 +70,31 @@ class CollectorSettings:
         gt=0,
         meaning="Size bound of the spooled readings. When full, the collector stops "
         "acknowledging and the broker keeps the rest.",
+    )
+
+
+#: Rules whose minimum duration and hysteresis a ``[alarms.<rule>]`` table may set.
+TUNABLE_RULES: tuple[str, ...] = ("overheat", "underheat", "throughput_low", "dioxin_window")
+
+
+class RuleTuning(Section):
+    """One rule's own minimum duration and hysteresis (``[alarms.overheat]``,
+    ``[alarms.underheat]``, ``[alarms.throughput_low]``, ``[alarms.dioxin_window]``);
+    a key left out takes the ``[alarms]`` value."""
+
+    min_duration_s: Number | None = setting(
+        None,
+        unit="s",
+        ge=0,
+        shown_default="[alarms] min_duration_s",
+        meaning="How long the condition (or its end) must hold; for ``dioxin_window``, the "
+        "time to clear (raising takes ``dioxin_dwell_s``).",
+    )
+    hysteresis: Number | None = setting(
+        None,
+        ge=0,
+        shown_default="[alarms] hysteresis_c; 10 % of the threshold for throughput_low",
+        meaning="Clearing margin, in the rule's unit: °C, or kg/h for ``throughput_low``.",
     )
 
 
@@ -119,6 +151,19 @@ class AlarmSettings:
         gt=0,
         meaning="A furnace temperature dwelling in that window this long raises an alarm.",
     )
+    overheat: RuleTuning | None = setting(None, meaning="``[alarms.overheat]``, below.")
+    underheat: RuleTuning | None = setting(None, meaning="``[alarms.underheat]``, as below.")
+    throughput_low: RuleTuning | None = setting(
+        None, meaning="``[alarms.throughput_low]``, as below."
+    )
+    dioxin_window: RuleTuning | None = setting(
+        None, meaning="``[alarms.dioxin_window]``, as below."
+    )
+
+    def tuning(self) -> dict[str, RuleTuning]:
+        """The ``[alarms.<rule>]`` tables given, by rule."""
+        found = {rule: getattr(self, rule) for rule in TUNABLE_RULES}
+        return {rule: value for rule, value in found.items() if value is not None}
 
 
 @settings_type

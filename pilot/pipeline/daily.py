@@ -163,4 +163,6 @@ def _replay(
             chunk.append(reading)
         if chunk:
             events += engine.feed(chunk)
-    return events
+    # The engine holds readings until every running-state sensor has caught up: judge
+    # the rest of the day too.
+    return events + engine.flush()

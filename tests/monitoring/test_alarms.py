@@ -69,7 +69,8 @@ def _r(sensor: str, t_s: float, value: float) -> Reading:
 
 
 def _events(engine: AlarmEngine, readings: list[Reading]) -> list[tuple[str, str, str]]:
-    return [(e.event, e.rule, e.sensor) for e in engine.feed(readings)]
+    """Events of ``readings``, judged at once (flush: no other sensor is held for)."""
+    return [(e.event, e.rule, e.sensor) for e in engine.feed(readings) + engine.flush()]
 
 
 def test_flapping_around_the_threshold_raises_once_and_clears_once():
@@ -119,18 +120,27 @@ def test_live_view_and_alarms_agree_on_the_running_threshold(running_min_kg_h, r
         for reading in (_r("zone4_temp", t, 200.0), _r("throughput", t, 3.0))
     ]
     view.add(hot_and_slow, received_s=0.0)
-    rules = {event.rule for event in engine.feed(hot_and_slow)}
+    rules = {event.rule for event in engine.feed(hot_and_slow) + engine.flush()}
     assert view.state(SITE, LINE) == ("running" if running else "idle")
     # 3 kg/h is far below half the nominal 60 kg/h: an alarm only while the line runs.
     assert ("throughput_low" in rules) is running
 
 
-def test_stuck_sensor_and_silence_are_judged_in_device_time():
-    engine = _engine(AlarmRules(stuck_intervals=30, silent_intervals=10))
+def test_stuck_in_device_time_and_silence_only_once_the_stream_stops():
+    wall = [1000.0]
+    engine = _engine(
+        AlarmRules(stuck_intervals=30, silent_intervals=10), wall_clock=lambda: wall[0]
+    )
     frozen = [_r("melt_temp", t, 205.3) for t in range(40)]
     assert _events(engine, frozen) == [("raised", "stuck", "melt_temp")]
     assert _events(engine, [_r("melt_temp", 40, 205.9)]) == [("cleared", "stuck", "melt_temp")]
-    assert engine.check_silence(T0_US + 45 * S) == []
+    # The line's clock is 20 s ahead, but the sensor's stream was delivered just now
+    # (a backlog being drained): not silent.
+    assert engine.check_silence(T0_US + 60 * S) == []
+    wall[0] += 5.0
+    assert engine.check_silence(T0_US + 60 * S) == []  # stream quiet 5 s < 10 s limit
+    wall[0] += 6.0
+    assert engine.check_silence(T0_US + 45 * S) == []  # stopped, but device gap 5 s only
     silent = engine.check_silence(T0_US + 60 * S)
     assert [(e.rule, e.sensor) for e in silent] == [("silent", "melt_temp")]
     assert silent[0].value == pytest.approx(20.0)
@@ -154,7 +164,7 @@ def test_furnace_dwelling_in_the_dioxin_window():
 def test_restart_continues_from_the_log(tmp_path):
     log = AlarmLog(tmp_path / "alarms.sqlite")
     engine = _engine(AlarmRules(min_duration_s=0))
-    log.add_many(engine.feed([_r("melt_temp", 0, 320.0)]))
+    log.add_many(engine.feed([_r("melt_temp", 0, 320.0)]) + engine.flush())
     restarted = _engine(AlarmRules(min_duration_s=0), active=log.active())
     assert _events(restarted, [_r("melt_temp", 1, 321.0)]) == []  # not raised twice
     assert _events(restarted, [_r("melt_temp", 2, 250.0)]) == [("cleared", "overheat", "melt_temp")]
@@ -223,6 +233,7 @@ def _active(state: dict) -> set[tuple[str, str]]:
     return {(a["rule"], a["sensor"]) for a in state["active"]}
 
 
+@pytest.mark.slow  # waits out the 4 s silence limit in wall time
 @pytest.mark.mosquitto
 def test_faults_through_mosquitto_raise_retained_alarm_states(mosquitto_broker, tmp_path):
     prefix = f"al{uuid.uuid4().hex[:8]}"
@@ -233,9 +244,7 @@ def test_faults_through_mosquitto_raise_retained_alarm_states(mosquitto_broker, 
     )
     config = replace(
         config,
-        alarms=replace(
-            config.alarms, min_duration_s=5.0, stuck_intervals=60, silent_intervals=20.0
-        ),
+        alarms=replace(config.alarms, min_duration_s=5.0, stuck_intervals=60, silent_intervals=4.0),
     )
     service = make_alarm_service(config, alarm_path=tmp_path / "alarms.sqlite", tick_s=0.2)
     collector = make_collector(
@@ -322,3 +331,18 @@ def test_faults_through_mosquitto_raise_retained_alarm_states(mosquitto_broker, 
     assert ("cleared", "overheat", "zone4_temp") in logged
     assert not any(rule == "overheat" and sensor == "zone3_temp" for _, rule, sensor in logged)
     assert [info.key for info in line_infos(config)] == [(SITE, LINE), ("phan-boi", LINE)]
+
+
+def test_each_rule_takes_its_own_minimum_duration_and_hysteresis():
+    rules = AlarmRules(
+        min_duration_s=30,
+        hysteresis_c=5,
+        rule_min_duration_s={"overheat": 2.0},
+        rule_hysteresis={"overheat": 1.0},
+    )
+    engine = _engine(rules)
+    # Raised after 2 s (not 30 s); cleared 1 °C below the threshold (not 5 °C).
+    hot = [_r("melt_temp", t, 305.0) for t in range(3)]
+    assert _events(engine, hot) == [("raised", "overheat", "melt_temp")]
+    cooler = [_r("melt_temp", 3 + t, 298.5) for t in range(3)]
+    assert _events(engine, cooler) == [("cleared", "overheat", "melt_temp")]
