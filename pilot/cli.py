@@ -27,6 +27,7 @@ from pilot import (
     cmd_estimate,
     cmd_import,
     cmd_report,
+    cmd_serve,
     cmd_simulate,
     cmd_watch,
 )
@@ -45,6 +46,7 @@ COMMANDS = (
     cmd_demo,
     cmd_broker,
     cmd_watch,
+    cmd_serve,
     cmd_report,
     cmd_estimate,
     cmd_import,

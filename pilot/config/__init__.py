@@ -37,6 +37,7 @@ from pilot.config.loading import check_config, default_config_path, load_config,
 from pilot.config.model import Config
 from pilot.config.periods import PERIOD_KINDS, Period
 from pilot.config.problems import ConfigError, ConfigProblem
+from pilot.config.serve import ServeSettings, serve_password
 from pilot.config.services import (
     AlarmSettings,
     CollectorSettings,
@@ -57,6 +58,7 @@ __all__ = [
     "ConfigProblem",
     "Household",
     "Period",
+    "ServeSettings",
     "SimulationSettings",
     "Site",
     "StoreSettings",
@@ -65,4 +67,5 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
+    "serve_password",
 ]
