@@ -56,7 +56,8 @@
         el("td", { class: "num value " + cls }, s.value === null ? "–" : num(s.value, 1) + " " + unitText(s.unit)),
         el("td", { class: "num hide-narrow" }, s.setpoint === null ? "" : num(s.setpoint, 0)),
         el("td", { class: cls }, s.status ? W["st_" + s.status] : ""),
-        el("td", { class: "num " + (s.stale ? "stale" : "ok") }, s.value === null ? W.no_data : (s.stale ? W.stale + " " : "") + age(s.age_s))));
+        // On a phone the colour alone says "stale": the word would push the age off screen.
+        el("td", { class: "num " + (s.stale ? "stale" : "ok") }, s.value === null ? W.no_data : el("span", { class: "hide-narrow" }, s.stale ? W.stale + " " : ""), s.value === null ? "" : age(s.age_s))));
     }
     card.append(el("div", { class: "scroll" }, el("table", {},
       el("thead", {}, el("tr", {}, el("th", {}, W.sensor), el("th", { class: "num" }, W.value),
