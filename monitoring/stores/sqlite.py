@@ -136,19 +136,22 @@ class SQLiteStore(Store):
     def _keys(self, site: str, line: str) -> list[tuple[str, str]]:
         """The (sensor, household) pairs stored for a line, by one index seek per pair (a
         loose index scan: a line has a few sensors and households, and millions of rows)."""
-        first = (
-            "SELECT sensor, household FROM readings WHERE site = ? AND line = ? "
-            "ORDER BY sensor, household LIMIT 1"
-        )
-        after = (
-            "SELECT sensor, household FROM readings WHERE site = ? AND line = ? "
-            "AND (sensor, household) > (?, ?) ORDER BY sensor, household LIMIT 1"
-        )
+        where = "FROM readings WHERE site = ? AND line = ?"
         keys: list[tuple[str, str]] = []
-        row = self._conn.execute(first, (site, line)).fetchone()
-        while row is not None:
-            keys.append((row[0], row[1]))
-            row = self._conn.execute(after, (site, line, row[0], row[1])).fetchone()
+        sensor = self._conn.execute(f"SELECT MIN(sensor) {where}", (site, line)).fetchone()[0]
+        while sensor is not None:
+            household = self._conn.execute(
+                f"SELECT MIN(household) {where} AND sensor = ?", (site, line, sensor)
+            ).fetchone()[0]
+            while household is not None:
+                keys.append((sensor, household))
+                household = self._conn.execute(
+                    f"SELECT MIN(household) {where} AND sensor = ? AND household > ?",
+                    (site, line, sensor, household),
+                ).fetchone()[0]
+            sensor = self._conn.execute(
+                f"SELECT MIN(sensor) {where} AND sensor > ?", (site, line, sensor)
+            ).fetchone()[0]
         return keys
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from monitoring.stores.base import Store
+from pilot.serve.chart_cache import ChartCache
 from pilot.serve.live import LiveLines, local_day_start
 from sensors.lines import Line
 from sensors.schema import Reading
@@ -26,6 +27,10 @@ _US = 1_000_000
 CHART_KINDS = ("barrel_temp", "melt_temp", "mould_temp", "furnace_temp", "throughput")
 #: How far back the newest reading of a line is looked for, widening step by step [s].
 _PROBES_S = (3600.0, 86_400.0, 31 * 86_400.0, 366 * 86_400.0, 20 * 366 * 86_400.0)
+#: Window of the in-memory chart cache [s] and its span [h]: a 24 h chart of 720 points
+#: averages 12 of its windows; shorter windows are read from the store.
+CACHE_BUCKET_S = 10
+CACHE_HOURS = 24.0
 
 
 def _ms(frame: pd.DataFrame) -> pd.Series:
@@ -50,6 +55,7 @@ class Feed:
         self.store = store
         self.live = live
         self.max_future_s = max_future_s
+        self.cache = ChartCache(bucket_s=CACHE_BUCKET_S, hours=CACHE_HOURS)
 
     def _read(self, ln: Line, start: datetime, end: datetime, **kw: Any) -> pd.DataFrame:
         return self.store.read(site=ln.site, line=ln.line, start=start, end=end, **kw)
@@ -90,6 +96,12 @@ class Feed:
             self._prime_day(ln, day_start, newest)
             recent_start = max(day_start, newest - timedelta(seconds=keep_s))
             until = newest + timedelta(microseconds=1)
+            bucket_us = CACHE_BUCKET_S * _US
+            cache_start_us = (int(newest.timestamp() * _US) - self.cache.span_us) // bucket_us
+            cache_start = datetime.fromtimestamp(cache_start_us * bucket_us / _US, tz=UTC)
+            sensors = [s.sensor for s in ln.sensors if s.kind in CHART_KINDS]
+            means = self._read(ln, cache_start, until, sensors=sensors, every_s=CACHE_BUCKET_S)
+            self.cache.load(ln.key, means, start_us=cache_start_us * bucket_us)
             self.live.add(self.readings(ln, self._read(ln, recent_start, until)))
 
     def _prime_day(self, ln: Line, day_start: datetime, until: datetime) -> None:
@@ -128,8 +140,22 @@ class Feed:
                 start = datetime.fromtimestamp((newest_us + 1) / _US, tz=UTC)
             if start >= end:
                 continue
-            added[ln.key] = self.live.add(self.readings(ln, self._read(ln, start, end)))
+            taken = self.live.add(self.readings(ln, self._read(ln, start, end)))
+            self.cache.add(taken)
+            added[ln.key] = len(taken)
         return added
+
+    def _series(
+        self, ln: Line, start: datetime, end: datetime, sensors: list[str], every_s: int
+    ) -> dict[str, list[list[float]]]:
+        """Means over windows of ``every_s`` read from the store."""
+        frame = self._read(ln, start, end, sensors=sensors, every_s=every_s)
+        series: dict[str, list[list[float]]] = {}
+        if not frame.empty:
+            frame = frame.assign(ms=_ms(frame) + every_s * 500.0)  # window middle
+            for sensor, rows in frame.groupby("sensor", sort=False):
+                series[str(sensor)] = rows[["ms", "value"]].round(3).values.tolist()
+        return series
 
     @staticmethod
     def readings(ln: Line, frame: pd.DataFrame) -> list[Reading]:
@@ -149,14 +175,20 @@ class Feed:
     ) -> dict[str, Any]:
         """Chart series of ``[start, end)``: means over windows of ``every_s`` chosen so that
         each sensor has at most ``max_points`` points."""
-        every_s = max(1.0, math.ceil((end - start).total_seconds() / max_points))
+        every_s = max(1, math.ceil((end - start).total_seconds() / max_points))
         sensors = [s.sensor for s in ln.sensors if s.kind in CHART_KINDS]
-        frame = self._read(ln, start, end, sensors=sensors, every_s=every_s)
-        series: dict[str, list[list[float]]] = {}
-        if not frame.empty:
-            frame = frame.assign(ms=_ms(frame) + every_s * 500.0)  # window middle
-            for sensor, rows in frame.groupby("sensor", sort=False):
-                series[str(sensor)] = rows[["ms", "value"]].round(3).values.tolist()
+        start_us = int(start.timestamp() * _US)
+        if every_s >= CACHE_BUCKET_S and self.cache.covers(ln.key, start_us):
+            every_s = math.ceil(every_s / CACHE_BUCKET_S) * CACHE_BUCKET_S
+            series = self.cache.series(
+                ln.key,
+                sensors,
+                start_us=start_us,
+                end_us=int(end.timestamp() * _US),
+                every_s=every_s,
+            )
+        else:
+            series = self._series(ln, start, end, sensors, every_s)
         return {
             "every_s": every_s,
             "start_ms": start.timestamp() * 1000,

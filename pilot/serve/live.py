@@ -16,7 +16,7 @@ reading.
 >>> config = load_config(default_config_path())
 >>> live = LiveLines(config.lines()[:1], line_state_tracker(config), tz=config.tzinfo)
 >>> from sensors.schema import Reading
->>> live.add([Reading("minh-khai", "line-1", "throughput", 0, 50.0, "kg/h", 0)])
+>>> len(live.add([Reading("minh-khai", "line-1", "throughput", 0, 50.0, "kg/h", 0)]))
 1
 >>> live.overview(now_s=1.0)[0]["state"]
 'running'
@@ -121,9 +121,9 @@ class LiveLines:
             live.mass_kg = mass_kg
             live.energy_first_kwh = energy_first_kwh
 
-    def add(self, readings: Iterable[Reading]) -> int:
-        """Take readings in any order; returns how many were new (newer than held)."""
-        taken = 0
+    def add(self, readings: Iterable[Reading]) -> list[Reading]:
+        """Take readings in any order; returns those that were new (newer than held)."""
+        taken: list[Reading] = []
         with self._lock:
             for r in sorted(readings, key=lambda r: r.ts_us):
                 live = self._lines.get((r.site, r.line))
@@ -133,7 +133,7 @@ class LiveLines:
                 old = live.latest.get(r.sensor)
                 if old is not None and r.ts_us <= old[0]:
                     continue
-                taken += 1
+                taken.append(r)
                 live.latest[r.sensor] = (r.ts_us, r.value)
                 live.recent.setdefault(r.sensor, deque()).append((r.ts_us, r.value))
                 live.newest_us = max(live.newest_us or r.ts_us, r.ts_us)

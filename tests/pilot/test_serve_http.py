@@ -8,6 +8,7 @@ import socket
 import time
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,22 @@ def _post(url: str, form: dict[str, str]) -> tuple[int, dict[str, str]]:
             return answer.status, {k.lower(): v for k, v in answer.headers.items()}
     except urllib.error.HTTPError as err:
         return err.code, {k.lower(): v for k, v in err.headers.items()}
+
+
+def test_the_day_chart_from_memory_matches_the_store_means(demo, served) -> None:
+    chart = _json(served.url + f"/api/history/{SITE}/{LINE}?hours=24")
+    start = datetime.fromtimestamp(chart["start_ms"] / 1000, UTC)
+    end = datetime.fromtimestamp(chart["end_ms"] / 1000, UTC)
+    frame = served.dashboard.feed.store.read(
+        site=SITE, line=LINE, start=start, end=end, sensors=["melt_temp"], every_s=120
+    )
+    from_store = dict(
+        zip(frame["time"].astype("int64") // 1000 + 60_000, frame["value"], strict=True)
+    )
+    compared = 0
+    # The first window may be cut by the range's start; every other one must agree.
+    for ms, mean in chart["series"]["melt_temp"][1:]:
+        if ms in from_store:
+            assert mean == pytest.approx(from_store[ms], abs=1e-3)
+            compared += 1
+    assert compared > 100
