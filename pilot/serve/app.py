@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -120,6 +120,8 @@ def make_app(dashboard: Dashboard, guard: Guard) -> Starlette:
         )
 
     async def make_report(request: Request) -> Response:
+        if not _same_origin(request):
+            return PlainTextResponse("cross-site request refused", status_code=403)
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
         what = form.get("what", "")
         lang = form.get("lang", "vi")
@@ -297,6 +299,15 @@ def _range(
     if not start < end or end - start > timedelta(days=MAX_RANGE_DAYS):
         raise ValueError(f"start must be before end, at most {MAX_RANGE_DAYS} days apart")
     return start, end
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether a form was sent from the dashboard's own pages: browsers name the page's
+    origin on every POST, so another site cannot make the dashboard work for it."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser (scripts with a bearer token, curl)
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def _local(text: str, tz: Any) -> datetime:

@@ -174,6 +174,10 @@ def test_line_charts_and_a_wide_screen(served) -> None:
         time.sleep(0.3)  # let the fonts settle for the picture; nothing is asserted on it
         for shots in filter(None, (folder, _shots())):
             driver.save_screenshot(str(shots / "dashboard-1366.png"))
+        # The reports page's form is accepted from the page itself (its origin is checked).
+        driver.get(url + "/reports")
+        driver.find_element(By.CSS_SELECTOR, "form.make button").click()
+        _wait(lambda: driver.find_element(By.ID, "job"), "the report job on the page")
         assert _errors(driver) == []
     finally:
         driver.quit()

@@ -61,7 +61,7 @@ def test_every_answer_carries_the_security_headers_and_no_server_header(demo, se
         assert "script-src 'self'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["x-frame-options"] == "DENY"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
         assert ("no-store" in headers.get("cache-control", "")) == (not path.startswith("/static"))
 
 
@@ -175,6 +175,20 @@ def test_reports_are_made_on_request_listed_and_downloaded(tmp_path: Path) -> No
     assert b"%%EOF" in pdf[-1024:]
     assert "attachment" in headers["content-disposition"]
     assert escape[0] == 404
+
+
+def test_another_site_cannot_make_reports(demo, served) -> None:
+    body = urllib.parse.urlencode({"what": "evaluation"}).encode()
+    request = urllib.request.Request(
+        served.url + "/reports",
+        data=body,
+        method="POST",
+        headers={"Origin": "http://evil.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    assert served.dashboard.reports.job is None
 
 
 @pytest.mark.slow  # a wrong password is answered after a deliberate 1 s delay
