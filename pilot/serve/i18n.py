@@ -12,6 +12,9 @@ Vietnamese.
 'vi'
 >>> words("en")["state_running"], words("vi")["state_running"]
 ('running', 'đang chạy')
+>>> from monitoring.alarms import RULE_NAMES
+>>> [rule for rule in RULE_NAMES if "rule_" + rule not in words("vi")]
+[]
 """
 
 from __future__ import annotations
@@ -70,6 +73,12 @@ _WORDS: dict[str, tuple[str, str]] = {
     "event": ("Event", "Sự kiện"),
     "rule": ("Rule", "Quy tắc"),
     "message": ("Message", "Nội dung"),
+    "rule_overheat": ("overheat", "quá nhiệt"),
+    "rule_underheat": ("underheat", "thiếu nhiệt"),
+    "rule_throughput_low": ("throughput low", "năng suất thấp"),
+    "rule_silent": ("sensor silent", "cảm biến im lặng"),
+    "rule_stuck": ("sensor stuck", "cảm biến bị kẹt"),
+    "rule_dioxin_window": ("dioxin formation window", "vùng hình thành dioxin"),
     "raised": ("raised", "bật"),
     "cleared": ("cleared", "tắt"),
     "report_files": ("Reports made", "Báo cáo đã lập"),

@@ -148,7 +148,7 @@ def test_overview_at_phone_width_goes_live_shows_alarms_and_switches_language(se
         assert "Tổng quan" in driver.find_element(By.TAG_NAME, "h1").text
         driver.get(url + "/alarms")
         assert "Cảnh báo đang bật" in driver.page_source
-        assert "overheat" in driver.find_element(By.ID, "active-alarms").text
+        assert "quá nhiệt" in driver.find_element(By.ID, "active-alarms").text
         assert _errors(driver) == []
     finally:
         driver.quit()

@@ -70,7 +70,7 @@
       num(line.kwh_per_kg, 2) + " kWh/kg"));
     const alarms = el("ul", { class: "alarms", "data-role": "alarms" });
     for (const a of line.alarms) {
-      alarms.append(el("li", { class: "bad" }, timeFmt.format(a.ts_us / 1000) + " " + a.sensor + " — " + a.rule + ": " + a.message));
+      alarms.append(el("li", { class: "bad" }, timeFmt.format(a.ts_us / 1000) + " " + a.sensor + " — " + (W["rule_" + a.rule] || a.rule) + ": " + a.message));
     }
     card.append(line.alarms.length ? alarms : el("p", { class: "ok", "data-role": "alarms" }, W.alarms + ": " + W.none_active));
     return card;
