@@ -155,7 +155,9 @@ def make_app(dashboard: Dashboard, guard: Guard) -> Starlette:
         if ln is None:
             return JSONResponse({"error": "no such line"}, status_code=404)
         try:
-            start, end = _range(request, dashboard, config.tzinfo, config.serve.chart_hours)
+            start, end = _range(
+                request, dashboard.anchor(ln.key), config.tzinfo, config.serve.chart_hours
+            )
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         history = await asyncio.to_thread(
@@ -283,10 +285,11 @@ class LoginRequired:
 
 
 def _range(
-    request: Request, dashboard: Dashboard, tz: Any, default_h: float
+    request: Request, anchor: datetime, tz: Any, default_h: float
 ) -> tuple[datetime, datetime]:
     """The history range of a request: ``start`` and ``end`` (local ISO times, e.g. from
-    a ``datetime-local`` field), or the ``hours`` before the newest reading."""
+    a ``datetime-local`` field), or the ``hours`` before ``anchor`` (the line's newest
+    reading)."""
     query = request.query_params
     if query.get("start") and query.get("end"):
         start, end = (_local(query[k], tz) for k in ("start", "end"))
@@ -294,7 +297,7 @@ def _range(
         hours = float(query.get("hours", default_h))
         if not 0 < hours <= MAX_RANGE_DAYS * 24:
             raise ValueError(f"hours must be in (0, {MAX_RANGE_DAYS * 24}]")
-        end = dashboard.anchor() + timedelta(seconds=1)
+        end = anchor + timedelta(seconds=1)
         start = end - timedelta(hours=hours)
     if not start < end or end - start > timedelta(days=MAX_RANGE_DAYS):
         raise ValueError(f"start must be before end, at most {MAX_RANGE_DAYS} days apart")

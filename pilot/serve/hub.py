@@ -73,9 +73,11 @@ class Dashboard:
             self.store_problem = str(exc)
         self.refresh_alarms()
 
-    def anchor(self) -> datetime:
-        """The newest reading of any line, or now: what "the last hours" end at."""
-        newest = [self.live.newest_us(ln.site, ln.line) for ln in self.live.lines]
+    def anchor(self, key: tuple[str, str] | None = None) -> datetime:
+        """The newest reading of the line ``key`` (of any line if None), or now: what "the
+        last hours" end at."""
+        lines = [ln for ln in self.live.lines if key is None or ln.key == key]
+        newest = [self.live.newest_us(ln.site, ln.line) for ln in lines]
         known = [ts for ts in newest if ts is not None]
         if not known:
             return datetime.now(UTC)
