@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from sensors.schema import Reading
@@ -96,17 +97,22 @@ class ChartCache:
         out: dict[str, list[list[float]]] = {}
         with self._lock:
             line = self._sums.get(key, {})
-            for sensor in sensors:
-                windows: dict[int, list[float]] = {}
-                for bucket, (total, count) in line.get(sensor, {}).items():
-                    t = bucket * self.bucket_us
-                    if start_us <= t < end_us:
-                        cell = windows.setdefault(t // step_us, [0.0, 0.0])
-                        cell[0] += total
-                        cell[1] += count
-                if windows:
-                    out[sensor] = [
-                        [(w * step_us + step_us / 2) / 1000, round(total / count, 3)]
-                        for w, (total, count) in sorted(windows.items())
-                    ]
+            cells = {
+                sensor: (
+                    np.fromiter(line[sensor].keys(), np.int64, len(line[sensor])),
+                    np.array(list(line[sensor].values()), dtype=float).reshape(-1, 2),
+                )
+                for sensor in sensors
+                if line.get(sensor)
+            }
+        for sensor, (buckets, sums) in cells.items():
+            starts = buckets * self.bucket_us
+            inside = (starts >= start_us) & (starts < end_us)
+            if not inside.any():
+                continue
+            windows, index = np.unique(starts[inside] // step_us, return_inverse=True)
+            total = np.bincount(index, weights=sums[inside, 0])
+            count = np.bincount(index, weights=sums[inside, 1])
+            middle_ms = (windows * step_us + step_us / 2) / 1000
+            out[sensor] = np.column_stack([middle_ms, np.round(total / count, 3)]).tolist()
         return out
