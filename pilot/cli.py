@@ -28,6 +28,7 @@ from pilot import (
     cmd_estimate,
     cmd_import,
     cmd_report,
+    cmd_serve,
     cmd_simulate,
     cmd_watch,
 )
@@ -47,6 +48,7 @@ COMMANDS = (
     cmd_broker,
     cmd_watch,
     cmd_alarms,
+    cmd_serve,
     cmd_report,
     cmd_estimate,
     cmd_import,

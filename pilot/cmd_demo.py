@@ -63,6 +63,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"summary: {out / 'summary.json'}  ({summary['wall_time_s']} s)")
     print(f"config:  {demo_config_file}  (every command reads the demo's data with it:")
     print(f"         pilot --config {demo_config_file} estimate --period compare)")
+    print(f"dashboard: http://127.0.0.1:{demo_config.serve.port}/ in a browser, after")
+    print(f"  pilot --config {demo_config_file} serve")
     incomplete = [r for r in summary["segments"] if not r["complete"]]
     if incomplete:
         raise PilotError(f"{len(incomplete)} line-period(s) lost readings; see summary.json")

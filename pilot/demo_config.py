@@ -40,6 +40,7 @@ DEMO_FILES: dict[str, str] = {
     "alarms": "alarms.sqlite",
     "survey": "survey.sqlite",
     "outbox": "outbox",
+    "reports": "reports",
 }
 
 #: Period kinds the demo simulates.
@@ -87,6 +88,8 @@ def write_demo_config(
     doc.setdefault("alarms", {})["path"] = DEMO_FILES["alarms"]
     doc.setdefault("survey", {})["path"] = DEMO_FILES["survey"]
     doc.setdefault("simulation", {})["outbox_dir"] = DEMO_FILES["outbox"]
+    # The dashboard lists (and adds to) the reports the demo wrote.
+    doc.setdefault("serve", {})["reports_dir"] = DEMO_FILES["reports"]
     for period in doc.get("periods", []):
         if period.get("kind") in SIMULATED_KINDS:
             period["end"] = min(period["end"], period["start"] + timedelta(days=days))

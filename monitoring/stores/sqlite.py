@@ -96,16 +96,26 @@ class SQLiteStore(Store):
         every_s: float | None = None,
     ) -> pd.DataFrame:
         start_us, end_us = check_range(start, end)
-        where = "site = ? AND line = ? AND ts_us >= ? AND ts_us < ?"
-        params: list[object] = [site, line, start_us, end_us]
+        if every_s is not None and every_s <= 0:
+            raise ValueError("every_s must be positive")
+        with self._lock:
+            keys = self._keys(site, line)
         if sensors is not None:
-            if not sensors:
-                return empty_frame(every_s is not None)
-            where += f" AND sensor IN ({','.join('?' * len(sensors))})"
-            params.extend(sensors)
+            wanted = set(sensors)
+            keys = [(sensor, household) for sensor, household in keys if sensor in wanted]
+        if not keys:
+            return empty_frame(every_s is not None)
+        # Naming every stored sensor and household lets SQLite seek the primary key down
+        # to the time range (site, line, sensor, household, ts_us); without them it would
+        # scan every reading of each sensor, whatever the range.
+        names = sorted({sensor for sensor, _ in keys})
+        households = sorted({household for _, household in keys})
+        where = (
+            f"site = ? AND line = ? AND sensor IN ({','.join('?' * len(names))}) "
+            f"AND household IN ({','.join('?' * len(households))}) AND ts_us >= ? AND ts_us < ?"
+        )
+        params: list[object] = [site, line, *names, *households, start_us, end_us]
         if every_s is not None:
-            if every_s <= 0:
-                raise ValueError("every_s must be positive")
             step = round(every_s * 1e6)
             sql = (
                 f"SELECT (ts_us / {step}) * {step} AS ts_us, site, line, sensor, "
@@ -122,6 +132,27 @@ class SQLiteStore(Store):
         with self._lock:
             frame = pd.read_sql_query(sql, self._conn, params=params)
         return framing(frame, ordered=True)
+
+    def _keys(self, site: str, line: str) -> list[tuple[str, str]]:
+        """The (sensor, household) pairs stored for a line, by one index seek per pair (a
+        loose index scan: a line has a few sensors and households, and millions of rows)."""
+        where = "FROM readings WHERE site = ? AND line = ?"
+        keys: list[tuple[str, str]] = []
+        sensor = self._conn.execute(f"SELECT MIN(sensor) {where}", (site, line)).fetchone()[0]
+        while sensor is not None:
+            household = self._conn.execute(
+                f"SELECT MIN(household) {where} AND sensor = ?", (site, line, sensor)
+            ).fetchone()[0]
+            while household is not None:
+                keys.append((sensor, household))
+                household = self._conn.execute(
+                    f"SELECT MIN(household) {where} AND sensor = ? AND household > ?",
+                    (site, line, sensor, household),
+                ).fetchone()[0]
+            sensor = self._conn.execute(
+                f"SELECT MIN(sensor) {where} AND sensor > ?", (site, line, sensor)
+            ).fetchone()[0]
+        return keys
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM readings WHERE 1=1", []

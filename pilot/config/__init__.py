@@ -38,6 +38,7 @@ from pilot.config.model import Config
 from pilot.config.notify import EmailSettings, NotifySettings, WebhookSettings
 from pilot.config.periods import PERIOD_KINDS, Period
 from pilot.config.problems import ConfigError, ConfigProblem
+from pilot.config.serve import ServeSettings, serve_password
 from pilot.config.services import (
     AlarmSettings,
     CollectorSettings,
@@ -60,6 +61,7 @@ __all__ = [
     "Household",
     "NotifySettings",
     "Period",
+    "ServeSettings",
     "SimulationSettings",
     "Site",
     "StoreSettings",
@@ -69,4 +71,5 @@ __all__ = [
     "default_config_path",
     "load_config",
     "parse_config",
+    "serve_password",
 ]

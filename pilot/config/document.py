@@ -19,6 +19,7 @@ from pilot.config.fields import Problems
 from pilot.config.line_states import LineStatesSection
 from pilot.config.notify import NotifySection
 from pilot.config.periods import PeriodSection, check_factor
+from pilot.config.serve import ServeSettings
 from pilot.config.services import (
     AlarmSettings,
     CollectorSettings,
@@ -70,6 +71,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("line_states", LineStatesSection),
     SectionSpec("simulation", SimulationSettings),
     SectionSpec("survey", SurveySettings),
+    SectionSpec("serve", ServeSettings),
     SectionSpec("sites", SiteSection, required=True, array=True),
     SectionSpec("periods", PeriodSection, array=True),
     SectionSpec(

@@ -275,6 +275,7 @@ class _Reader:
             alarms=found["alarms"],
             notify=found["notify"],
             survey=found["survey"],
+            serve=found["serve"],
             factors=tuple(dict(entry) for _, entry in factors or ()),
             agent=None if agent is None else agent.settings(lines),
             line_states=found["line_states"].thresholds(),

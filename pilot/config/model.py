@@ -11,6 +11,7 @@ from models.states import StateThresholds
 from pilot.config.agent import AgentSettings
 from pilot.config.notify import NotifySettings
 from pilot.config.periods import PERIOD_KINDS, Period
+from pilot.config.serve import ServeSettings
 from pilot.config.services import (
     AlarmSettings,
     CollectorSettings,
@@ -58,6 +59,8 @@ class Config:
     periods: tuple[Period, ...]
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     survey: SurveySettings = field(default_factory=SurveySettings)
+    #: ``[serve]``: the dashboard in the browser (``pilot serve``).
+    serve: ServeSettings = field(default_factory=ServeSettings)
     #: ``[[factors]]``: site-measured emission factors, checked mappings of the
     #: ``emission_factors.library`` columns.
     factors: tuple[dict[str, Any], ...] = ()

@@ -86,6 +86,9 @@ def test_demo_runs_from_the_command_line(tmp_path):
     # The demo's own configuration reads its data like a deployment's.
     config = out / "pilot.toml"
     assert f"pilot --config {config} estimate --period compare" in result.stdout
+    # It ends with the command that opens the dashboard on its data; that command serves.
+    assert result.stdout.rstrip().splitlines()[-1].strip() == f"pilot --config {config} serve"
+    _dashboard_serves(config, tmp_path)
     again = subprocess.run(
         [
             *(sys.executable, "-m", "pilot.cli", "-q", "--config", str(config), "estimate"),
@@ -121,3 +124,19 @@ def test_simulated_devices_publish_with_their_own_credentials(monkeypatch):
     with pytest.raises(PilotError, match="PILOT_PW_PHAN_BOI_LINE_1") as info:
         device_settings(config, args, "phan-boi", "line-1", 1)
     assert "s3cret" not in str(info.value)
+
+
+def _dashboard_serves(config, folder) -> None:  # type: ignore[no-untyped-def]
+    """``pilot --config CONFIG serve`` (on a free port) shows both lines with data."""
+    from tests.pilot.serve_support import get
+    from tests.servers import ServerProcess, free_port
+
+    port = free_port()
+    argv = [sys.executable, "-m", "pilot.cli", "--config", str(config), "serve"]
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    with ServerProcess("serve", [*argv, "--port", str(port)], folder, port=port, env=env):
+        status, _, body = get(f"http://127.0.0.1:{port}/api/overview")
+    assert status == 200
+    lines = json.loads(body)["lines"]
+    assert len(lines) == 2
+    assert all(line["newest_ms"] is not None for line in lines)
