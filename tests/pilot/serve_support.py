@@ -112,7 +112,8 @@ def arrive(
 def raise_alarms(config: Config, readings: list[Reading]) -> list[Any]:
     """The alarm events ``readings`` raise (the configured rules), written to the log."""
     engine = alarm_engine(config)
-    events = engine.feed(readings)
+    # The engine holds readings until the line's state sensors caught up; flush judges the rest.
+    events = engine.feed(readings) + engine.flush()
     log = AlarmLog(config.alarms.path)
     try:
         log.add_many(events)
