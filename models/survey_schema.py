@@ -46,6 +46,7 @@ from models.errors import ModelError
 
 __all__ = [
     "BURNED_OPEN",
+    "COAL_KIND",
     "COLUMNS",
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
@@ -108,6 +109,9 @@ RESIDUE_FATES: tuple[str, ...] = (
 #: Guidelines Vol. 2 ch. 1 Table 1.2 defaults, **not verified** against the primary
 #: document. ``waste_plastic``: 30 MJ/kg, a design assumption (clean PE/PP ≈ 43-46
 #: MJ/kg; the residue burned under furnaces is wet and dirty); IPCC gives no default.
+#: The coal type of the ``coal`` heating value; the coal CO2 factor of
+#: :data:`models.mass_balance.FURNACE_FACTORS` must be of the same type.
+COAL_KIND = "anthracite"
 FUEL_NCV_MJ_PER_KG: dict[str, float] = {
     "coal": 26.7,
     "wood": 15.6,
