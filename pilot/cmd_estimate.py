@@ -53,8 +53,10 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 30):
             shown = frame.copy()
-            for column in ("deterministic", "mean", "median", "p2_5", "p97_5"):
+            for column in ("headline", "deterministic", "mean", "p2_5", "p97_5"):
                 shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+            for column in ("reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"):
+                shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.1f}")
             print(shown.to_string(index=False))
 
 

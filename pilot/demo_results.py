@@ -40,10 +40,11 @@ _SUMMARY_KEYS = (
     "pollutant",
     "vector",
     "unit",
-    "deterministic",
-    "mean",
+    "headline",
     "p2_5",
     "p97_5",
+    "reduction_pct",
+    "mean",
     "verification",
 )
 
@@ -51,7 +52,7 @@ _SUMMARY_KEYS = (
 def write_estimates(out: Path, config: Config, *, draws: int) -> dict[str, Any]:
     """Release estimates of the demo's windows into ``out/estimates.csv``; the summary.
 
-    The summary keeps the all-lines totals and reductions (mean and 95 % interval) of
+    The summary keeps the all-lines totals and reductions (headline = median, 95 % interval, relative reduction; mean secondary) of
     :data:`SUMMARY_POLLUTANTS` per vector.
     """
     mc = MonteCarlo(draws=draws, seed=config.simulation.seed)

@@ -25,7 +25,9 @@ __all__ = [
     "used_factor_ids",
 ]
 
-#: Columns of the totals that ``pilot estimate`` prints, in order.
+#: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
+#: the draws of a sum) with its 95 % interval, the relative reduction [%] with its
+#: interval, then the deterministic value and the mean as secondary columns.
 TOTAL_COLUMNS: list[str] = [
     "period",
     "site",
@@ -33,11 +35,14 @@ TOTAL_COLUMNS: list[str] = [
     "pollutant",
     "vector",
     "unit",
-    "deterministic",
-    "mean",
-    "median",
+    "headline",
     "p2_5",
     "p97_5",
+    "reduction_pct",
+    "reduction_pct_p2_5",
+    "reduction_pct_p97_5",
+    "deterministic",
+    "mean",
     "verification",
     "factor_ids",
 ]

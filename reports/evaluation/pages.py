@@ -151,26 +151,27 @@ def release_page(doc: Document, d: EvaluationData) -> None:
     title = "Releases by pollutant and vector, all selected lines"
     page = doc.new_page(
         title,
-        "Mean [95 % interval] of the Monte Carlo draws over each monitored period; the "
-        "reduction is the baseline scaled to the post period's length minus the post "
-        "release (positive = less released).",
+        "Median [95 % interval] of the Monte Carlo draws over each monitored period (the "
+        "household page shows the same value); the reduction is the baseline scaled to the "
+        "post period's length minus the post release (positive = less released), also as a "
+        "share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
+        "secondary.",
     )
+    names = ["pollutant", "vector", "unit", "baseline", "post", "reduction", "reduction %"]
     columns = [
-        Column("pollutant", 0.08, 12),
-        Column("vector", 0.06, 10),
-        Column("unit", 0.07, 12),
-        Column("baseline", 0.22, 40),
-        Column("post", 0.22, 40),
-        Column("reduction", 0.22, 40),
-        Column("factors", 0.13, 20),
+        Column("pollutant", 0.07, 12),
+        Column("vector", 0.05, 10),
+        Column("unit", 0.06, 12),
+        Column("baseline", 0.16, 34),
+        Column("post", 0.16, 34),
+        Column("reduction", 0.16, 34),
+        Column("reduction %", 0.10, 18),
+        Column("mean (secondary)", 0.14, 30),
+        Column("factors", 0.08, 14),
     ]
-    rows = (
-        table[["pollutant", "vector", "unit", "baseline", "post", "reduction", "verification"]]
-        .to_numpy()
-        .tolist()
-    )
+    rows = table[[*names, "mean", "verification"]].to_numpy().tolist()
     unverified = (table["verification"] != "verified").to_numpy()
-    drawn = Table(columns, rows, fontsize=8, emphasis=lambda i, j: j == 6 and bool(unverified[i]))
+    drawn = Table(columns, rows, fontsize=7, emphasis=lambda i, j: j == 8 and bool(unverified[i]))
     page, y = drawn.draw(page, _TABLE_TOP, bottom=0.22, more=_continued(doc, title))
     caption = (
         "factors: the weakest verification status among the factors behind the row. "

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import VERIFICATION_STATUSES
+from models.release_totals import RELATIVE_COLUMNS
 from models.releases import PERIOD_KINDS
 from reports.evaluation.data import UNVERIFIED_FLAG
 from reports.i18n import fmt, interval
@@ -44,21 +45,33 @@ def weakest(statuses: pd.Series) -> str:
 
 
 def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
-    """All-lines rows (the selected lines summed) per pollutant and vector: ``mean [95 %
-    interval]`` per period kind and the reduction, and the weakest verification."""
+    """All-lines rows (the selected lines summed) per pollutant and vector: ``headline
+    [95 % interval]`` per period kind and the reduction (the headline is the median of the
+    draws of a sum, the deterministic value of one factor: the household page shows the
+    same number), the relative reduction ``% [95 % interval]``, the mean of the draws as
+    a secondary column (``mean``, per period kind and reduction, ``;``-separated), and the
+    weakest verification."""
     shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
     rows = []
     for (pollutant, vector, unit), part in shown.groupby(
         ["pollutant", "vector", "unit"], sort=False
     ):
         row: dict[str, str] = {"pollutant": pollutant, "vector": vector, "unit": unit}
+        means = []
         for kind in (*PERIOD_KINDS, "reduction"):
             hit = part[part["period"] == kind]
             row[kind] = (
-                interval(*hit[["mean", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
+                interval(*hit[["headline", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
                 if len(hit)
                 else "–"
             )
+            means.append(fmt(float(hit["mean"].iloc[0])) if len(hit) else "–")
+        red = part[part["period"] == "reduction"]
+        pct = red[RELATIVE_COLUMNS].to_numpy(dtype=float)[0] if len(red) else [math.nan] * 3
+        row["reduction %"] = (
+            f"{pct[0]:.0f} % [{pct[1]:.0f}, {pct[2]:.0f}]" if math.isfinite(pct[0]) else "–"
+        )
+        row["mean"] = " / ".join(means)
         row["verification"] = weakest(part["verification"])
         rows.append(row)
     return pd.DataFrame(rows)
