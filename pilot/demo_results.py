@@ -52,8 +52,8 @@ _SUMMARY_KEYS = (
 def write_estimates(out: Path, config: Config, *, draws: int) -> dict[str, Any]:
     """Release estimates of the demo's windows into ``out/estimates.csv``; the summary.
 
-    The summary keeps the all-lines totals and reductions (headline = median, 95 % interval, relative reduction; mean secondary) of
-    :data:`SUMMARY_POLLUTANTS` per vector.
+    The summary keeps the all-lines totals and reductions (headline = median, 95 %
+    interval, relative reduction; mean secondary) of :data:`SUMMARY_POLLUTANTS` per vector.
     """
     mc = MonteCarlo(draws=draws, seed=config.simulation.seed)
     with DataSource(config) as source:
