@@ -20,7 +20,13 @@ import pandas as pd
 
 from pilot.context import load_config_arg
 from pilot.pipeline.activity import extract_windows
-from pilot.pipeline.estimate import TOTAL_COLUMNS, MonteCarlo, estimate, factor_library
+from pilot.pipeline.estimate import (
+    TOTAL_COLUMNS,
+    MonteCarlo,
+    estimate,
+    factor_library,
+    factor_sensitivity,
+)
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 
@@ -65,9 +71,14 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     kinds = COMPARED_KINDS if args.period == "compare" else (args.period,)
     windows = period_windows(config, kinds, site=args.site, line=args.line)
     mc = MonteCarlo(draws=args.draws, seed=args.seed, gwp_set=args.gwp)
+    library = factor_library(config)
     with DataSource(config) as source:
-        result = estimate(extract_windows(config, source, windows), factor_library(config), mc)
+        activities = extract_windows(config, source, windows)
+    result = estimate(activities, library, mc)
     totals = result.totals[TOTAL_COLUMNS]
+    choices = None
+    if args.period == "compare" and (args.sensitivity or args.format == "table"):
+        choices = factor_sensitivity(activities, library, mc)
     if args.period != "compare":
         totals = totals[totals["period"] != "reduction"]
     print(
@@ -82,8 +93,32 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         "factor_set_version": result.factor_set_version,
         "gwp_set": result.gwp_set,
     }
+    if choices is not None and args.sensitivity and args.format != "table":
+        _emit(choices, args.format, meta)  # the factor choices only, machine-readable
+        return 0
     _emit(totals.reset_index(drop=True), args.format, meta)
+    if choices is not None:
+        print("\nFactor choice (PCDD/F, all lines; median [95 % interval]):")
+        _emit_choices(choices)
     return 0
+
+
+def _emit_choices(choices: pd.DataFrame) -> None:
+    """The factor-choice sensitivity side by side: one row per choice and vector."""
+    rows = []
+    for (choice, vector, unit), part in choices.groupby(["choice", "vector", "unit"], sort=False):
+        row = {"choice": choice, "vector": vector, "unit": unit}
+        for kind, hit in part.groupby("period", sort=False):
+            first = hit.iloc[0]
+            row[kind] = f"{first.headline:.4g} [{first.p2_5:.4g}, {first.p97_5:.4g}]"
+            if kind == "reduction" and first.reduction_pct == first.reduction_pct:
+                row["reduction %"] = (
+                    f"{first.reduction_pct:.1f} [{first.reduction_pct_p2_5:.1f}, "
+                    f"{first.reduction_pct_p97_5:.1f}]"
+                )
+        rows.append(row)
+    with pd.option_context("display.width", 250, "display.max_colwidth", 60):
+        print(pd.DataFrame(rows).to_string(index=False))
 
 
 def cmd_factors(args: argparse.Namespace) -> int:
@@ -122,6 +157,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     est.add_argument(
         "--gwp", choices=("AR4", "AR5", "AR6"), default=default.gwp_set, help="GWP set"
+    )
+    est.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="with --period compare and --format csv|json: print the PCDD/F totals under "
+        "each factor choice instead (the table format always shows them below)",
     )
     est.add_argument("-c", "--config", default=argparse.SUPPRESS, help="configuration file")
     est.set_defaults(func=cmd_estimate)

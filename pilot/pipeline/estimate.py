@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from emission_factors.library import FactorLibrary, load_factors
+from models.factor_choice import factor_choice_sensitivity
 from models.releases import Estimate, estimate_releases
 from pilot.config import Config
 from pilot.pipeline.activity import ActivitySet
@@ -22,6 +23,7 @@ __all__ = [
     "MonteCarlo",
     "estimate",
     "factor_library",
+    "factor_sensitivity",
     "used_factor_ids",
 ]
 
@@ -81,6 +83,16 @@ def estimate(activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo) ->
     """Releases of every window of ``activities``
     (:func:`models.releases.estimate_releases`)."""
     return estimate_releases(
+        activities.table(), library, draws=mc.draws, seed=mc.seed, gwp_set=mc.gwp_set
+    )
+
+
+def factor_sensitivity(
+    activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo
+) -> pd.DataFrame:
+    """All-lines PCDD/F under each factor choice
+    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""
+    return factor_choice_sensitivity(
         activities.table(), library, draws=mc.draws, seed=mc.seed, gwp_set=mc.gwp_set
     )
 

@@ -28,6 +28,7 @@ from pilot.pipeline.estimate import (
     MonteCarlo,
     estimate,
     factor_library,
+    factor_sensitivity,
     used_factor_ids,
 )
 from pilot.pipeline.source import DataSource
@@ -46,10 +47,10 @@ MIN_COMPLETENESS = 0.8
 def evaluation_steps(windows: Sequence[Window]) -> int:
     """How many steps :func:`evaluation_data` and the report writer announce (progress).
 
-    One per window, releases, indicators and provenance, then the writer's tables, six
-    pages and the PDF.
+    One per window, releases, factor choices, indicators and provenance, then the
+    writer's tables, seven pages and the PDF.
     """
-    return len(windows) + 3 + 1 + 6 + 1
+    return len(windows) + 4 + 1 + 7 + 1
 
 
 def evaluation_data(
@@ -85,6 +86,8 @@ def evaluation_data(
         on_step(f"{window.window.site}/{window.window.line} {window.window.kind}")
     result = estimate(activities, library, mc)
     on_step("releases")
+    sensitivity = factor_sensitivity(activities, library, mc)
+    on_step("factor choices")
     try:
         daily = daily_indicator_frame(_day_table(activities), library)
         comparison = compare_indicators(
@@ -122,6 +125,7 @@ def evaluation_data(
         min_completeness=MIN_COMPLETENESS,
         footer=footer,
         tz=config.tzinfo,
+        sensitivity=sensitivity,
     )
 
 

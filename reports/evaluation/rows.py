@@ -25,6 +25,7 @@ __all__ = [
     "factor_table",
     "indicator_rows",
     "release_rows",
+    "sensitivity_rows",
     "weakest",
 ]
 
@@ -130,16 +131,18 @@ def indicator_rows(comparison: pd.DataFrame) -> list[list[object]]:
 
 
 def factor_rows(table: pd.DataFrame) -> list[list[object]]:
-    """One row per factor of :func:`factor_table`: id, document, table, class, pollutant
-    and vector, value with unit, TEQ scheme, confidence, verification and flag."""
+    """One row per factor of :func:`factor_table`: id, document, table, class (and fuel),
+    pollutant and vector, value with unit, its 95 % range (``low – high`` or the
+    confidence fallback), TEQ scheme, confidence, verification and flag."""
     return [
         [
             r.id,
             f"{r.document}, {r.edition}",
             r.table,
-            f"{r.source_category} {r.toolkit_class}",
+            f"{r.source_category} {r.toolkit_class}" + (f" ({r.fuel})" if r.fuel else ""),
             f"{r.pollutant}, {r.vector}",
             f"{r.value:g} {r.unit}",
+            _range(r.low, r.high),
             r.teq_scheme or "–",
             r.confidence,
             r.verification,
@@ -147,6 +150,39 @@ def factor_rows(table: pd.DataFrame) -> list[list[object]]:
         ]
         for r in table.itertuples(index=False)
     ]
+
+
+def _range(low: object, high: object) -> str:
+    """``low – high`` of a factor's own spread, or ``by confidence`` (the fallback)."""
+    try:
+        lo, hi = float(low), float(high)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "by confidence"
+    return f"{lo:g} – {hi:g}" if math.isfinite(lo) and math.isfinite(hi) else "by confidence"
+
+
+def sensitivity_rows(sensitivity: pd.DataFrame) -> list[list[object]]:
+    """One row per factor choice and vector: baseline, post and reduction as ``headline
+    [95 % interval]``, and the relative reduction [%]."""
+    rows = []
+    for (choice, vector, unit), part in sensitivity.groupby(
+        ["choice", "vector", "unit"], sort=False
+    ):
+        cells: list[object] = [choice, vector, unit]
+        for kind in (*PERIOD_KINDS, "reduction"):
+            hit = part[part["period"] == kind]
+            cells.append(
+                interval(*hit[["headline", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
+                if len(hit)
+                else "–"
+            )
+        red = part[part["period"] == "reduction"]
+        pct = red[RELATIVE_COLUMNS].to_numpy(dtype=float)[0] if len(red) else [math.nan] * 3
+        cells.append(
+            f"{pct[0]:.0f} % [{pct[1]:.0f}, {pct[2]:.0f}]" if math.isfinite(pct[0]) else "–"
+        )
+        rows.append(cells)
+    return rows
 
 
 def assumption_rows(assumptions: pd.DataFrame) -> list[list[object]]:
