@@ -14,6 +14,7 @@ from models.releases import estimate_releases
 from models.survey import survey_activity_input
 from models.survey_schema import COAL_KIND, FUEL_NCV_MJ_PER_KG
 from models.vocabulary import CARRIER_FUEL, REDUCTION
+from tests.fixtures_activity import activity_rows
 
 
 def test_a_share_range_above_one_is_refused() -> None:
@@ -25,23 +26,10 @@ def test_a_share_range_above_one_is_refused() -> None:
 
 
 def _activity(period: str, energy_kwh: float | None) -> list[dict[str, object]]:
-    rows = [("processed_kg", 1000.0, "kg"), ("period_days", 10.0, "d")]
+    quantities = {"processed_kg": (1000.0, "kg"), "period_days": (10.0, "d")}
     if energy_kwh is not None:
-        rows.append(("energy_kwh", energy_kwh, "kWh"))
-    return [
-        {
-            "period": period,
-            "site": "s",
-            "line": "l",
-            "quantity": q,
-            "value": v,
-            "low": v,
-            "high": v,
-            "unit": u,
-            "source": "test",
-        }
-        for q, v, u in rows
-    ]
+        quantities["energy_kwh"] = (energy_kwh, "kWh")
+    return activity_rows(period, quantities)
 
 
 def test_a_pollutant_of_one_period_only_gets_a_reduction_row() -> None:

@@ -9,34 +9,19 @@ import pandas as pd
 import pytest
 
 from emission_factors.library import load_factors
+from models.errors import ModelError
 from models.factor_choice import FACTOR_CHOICES, factor_choice_sensitivity
 from models.mass_balance import FURNACE_FACTORS
 from models.releases import estimate_releases, factor_spread
+from tests.fixtures_activity import activity_rows
 
 TJ_PER_KWH = 3.6e-6
-
-
-def _rows(period: str, quantities: dict[str, tuple[float, str]]) -> list[dict[str, object]]:
-    return [
-        {
-            "period": period,
-            "site": "s",
-            "line": "l",
-            "quantity": q,
-            "value": v,
-            "low": v,
-            "high": v,
-            "unit": u,
-            "source": "test",
-        }
-        for q, (v, u) in quantities.items()
-    ]
 
 
 def test_wood_and_coal_furnaces_get_different_factors_each_named() -> None:
     kwh = 10_000.0
     table = pd.DataFrame(
-        _rows(
+        activity_rows(
             "baseline",
             {
                 "processed_kg": (1000.0, "kg"),
@@ -64,9 +49,9 @@ def test_wood_and_coal_furnaces_get_different_factors_each_named() -> None:
 
 def test_unknown_fuel_is_refused_naming_the_fuels() -> None:
     table = pd.DataFrame(
-        _rows("baseline", {"processed_kg": (1.0, "kg"), "fuel_kwh:peat": (1.0, "kWh")})
+        activity_rows("baseline", {"processed_kg": (1.0, "kg"), "fuel_kwh:peat": (1.0, "kWh")})
     )
-    with pytest.raises(Exception, match="peat.*coal"):
+    with pytest.raises(ModelError, match=r"peat.*coal"):
         estimate_releases(table, load_factors(), draws=10)
 
 
@@ -100,7 +85,7 @@ def test_factor_choices_side_by_side_reproduce_the_tables() -> None:
     # Baseline: 1000 kg processed, residue share 0.1, burning share 0.8 (modes):
     # 1000/0.9 x 0.1 x 0.8 = 88.9 kg burned; furnace 2000 kWh = 0.0072 TJ.
     q = {"processed_kg": (1000.0, "kg"), "energy_kwh": (2000.0, "kWh"), "period_days": (10.0, "d")}
-    table = pd.DataFrame(_rows("baseline", q) + _rows("post", q))
+    table = pd.DataFrame(activity_rows("baseline", q) + activity_rows("post", q))
     frame = factor_choice_sensitivity(table, load_factors(), draws=200, seed=1)
     base = frame[(frame["period"] == "baseline") & (frame["vector"] == "air")].set_index("choice")
     burned_t = 1000 / 0.9 * 0.1 * 0.8 / 1000
