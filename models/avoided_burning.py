@@ -55,8 +55,8 @@ _SITE, _LINE = "household", "deliveries"
 
 @dataclass(frozen=True)
 class Interval:
-    """A model result: headline (median of the Monte Carlo draws, as in the evaluator
-    report) and 95 % interval [its unit]."""
+    """A model result: headline (deterministic for one factor, median of the draws for a
+    sum, as in the evaluator report) and 95 % interval [its unit]."""
 
     value: float
     low: float
@@ -157,7 +157,7 @@ def avoided_open_burning(
             & (totals["pollutant"] == "PCDD/F")
             & (totals["vector"] == vector)
         ].iloc[0]
-        # The headline of the evaluator report too (median of the draws of a sum).
+        # The headline, as in the evaluator report: deterministic for one factor.
         return Interval(float(row["headline"]), float(row["p2_5"]), float(row["p97_5"]))
 
     balance = result.mass_balance
@@ -167,7 +167,7 @@ def avoided_open_burning(
         residue_share=baseline.residue_share,
         open_burn_share=baseline.open_burn_share,
         burned_kg=Interval(
-            *(convert(float(burned[c]), "t", "kg") for c in ("median", "p2_5", "p97_5"))
+            *(convert(float(burned[c]), "t", "kg") for c in ("deterministic", "p2_5", "p97_5"))
         ),
         pcddf_air=release("air"),
         pcddf_land=release("land"),

@@ -4,9 +4,9 @@ The reduction of a line is :math:`\\Delta = E^\\mathrm{baseline} \\cdot
 D^\\mathrm{post}/D^\\mathrm{baseline} - E^\\mathrm{post}` per draw; a pollutant released
 in one period only counts zero in the other. The relative reduction [%] is
 :math:`100\\,\\Delta / (E^\\mathrm{baseline} D^\\mathrm{post}/D^\\mathrm{baseline})`
-per draw, so its interval comes from the same draws. The headline of a row is its
-deterministic value for one factor and the median of the draws for a sum
-(``headline``); the mean is a secondary column.
+per draw, so its interval comes from the same draws. The headline of a row
+(``headline``) is its deterministic value when one factor makes it and the median of
+the draws for a sum of several; the mean is a secondary column.
 """
 
 from __future__ import annotations
@@ -101,7 +101,11 @@ def totals(
         )
     order = {kind: i for i, kind in enumerate(RESULT_PERIODS)}
     frame = pd.DataFrame(rows)
-    frame.insert(frame.columns.get_loc("deterministic"), "headline", frame["median"])
+    # One factor: its deterministic value (the factor is its distribution's median);
+    # a sum of several: the median of the summed draws, which the interval surrounds.
+    single = frame["factor_ids"].str.count(";") == 0
+    headline = frame["deterministic"].where(single, frame["median"])
+    frame.insert(frame.columns.get_loc("deterministic"), "headline", headline)
     frame["_order"] = frame["period"].map(order)
     frame["_all"] = frame["site"] == ALL
     frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])

@@ -78,6 +78,7 @@ from models.vocabulary import (
     PERIOD_DAYS,
     PERIOD_KINDS,
     PROCESSED_KG,
+    RESIDUE_BURNED_KG,
 )
 
 __all__ = [
@@ -183,6 +184,53 @@ def _fuel_terms(
     return terms
 
 
+def _mass_balance(
+    rows: pd.DataFrame,
+    assume: Assumptions,
+    draws: int,
+    rng: np.random.Generator,
+    key: tuple[str, str, str],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], str]:
+    """Flows of the mass balance (draws, deterministic) and where the burned residue
+    comes from: ``measured`` (a ``residue_burned_kg`` quantity: weighed or surveyed,
+    used as given) or ``assumed shares`` (processed mass times the period's shares)."""
+    processed = _activity_value(rows, PROCESSED_KG, draws, rng)
+    burned = _activity_value(rows, RESIDUE_BURNED_KG, draws, rng)
+    if processed is None and burned is None and not _has_energy(rows):
+        raise ModelError(
+            f"{key[1]}/{key[2]} {key[0]}: the activity table gives neither processed_kg, "
+            "residue_burned_kg nor energy; give at least one"
+        )
+    if processed is None:
+        fates = {BURNED_FLOW: np.zeros(draws)}
+        fates_det = {BURNED_FLOW: np.zeros(1)}
+    else:
+        intake = _activity_value(rows, INTAKE_KG, draws, rng)
+        modes = (assume.residue_share, assume.open_burn_share, assume.landfill_share)
+        shares = [triangular_draws(u, draws, rng) for u in modes]
+        intake_draws = intake[0] if intake else np.full(draws, np.nan)
+        intake_det = intake[1] if intake else float("nan")
+        fates = residue_fates(intake_draws, processed[0], *shares)
+        fates_det = residue_fates(
+            np.array([intake_det]),
+            np.array([processed[1]]),
+            *(np.array([u.mode]) for u in modes),
+        )
+    if burned is None:
+        return fates, fates_det, "assumed shares" if processed is not None else "none"
+    fates[BURNED_FLOW] = convert(burned[0], "kg", "t")
+    fates_det[BURNED_FLOW] = np.array([convert(burned[1], "kg", "t")])
+    return fates, fates_det, "measured"
+
+
+def _has_energy(rows: pd.DataFrame) -> bool:
+    quantities = set(rows["quantity"].astype(str))
+    return bool(
+        quantities & {ENERGY_KWH, ELECTRICITY_KWH}
+        or any(q.startswith(FUEL_KWH_PREFIX) for q in quantities)
+    )
+
+
 def _activity_value(
     rows: pd.DataFrame, quantity: str, draws: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, float] | None:
@@ -265,31 +313,14 @@ def estimate_releases(
     for (kind, site, line), rows in groups:
         assume = used[str(kind)]
         key = (str(kind), str(site), str(line))
-        processed = _activity_value(rows, PROCESSED_KG, draws, rng)
-        if processed is None:
-            raise ModelError(f"{site}/{line} {kind}: the activity table has no processed_kg")
-        intake = _activity_value(rows, INTAKE_KG, draws, rng)
         energy = _activity_value(rows, ENERGY_KWH, draws, rng)
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
-        shares = [
-            triangular_draws(u, draws, rng)
-            for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
-        ]
-        intake_draws = intake[0] if intake else np.full(draws, np.nan)
-        intake_det = intake[1] if intake else float("nan")
-        fates = residue_fates(intake_draws, processed[0], *shares)
-        fates_det = residue_fates(
-            np.array([intake_det]),
-            np.array([processed[1]]),
-            *(
-                np.array([u.mode])
-                for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
-            ),
-        )
+        fates, fates_det, burned_basis = _mass_balance(rows, assume, draws, rng, key)
         for flow, values in fates.items():
             balance_rows.append(
                 {"period": kind, "site": site, "line": line, "flow": flow, "unit": "t"}
+                | {"basis": burned_basis if flow == BURNED_FLOW else "mass balance"}
                 | summarise(values, float(fates_det[flow][0]))
             )
         # The same calculation for the draws and for the deterministic value.

@@ -37,6 +37,7 @@ __all__ = [
     "PROCESSED_KG",
     "REDUCTION",
     "RELEASE_SOURCES",
+    "RESIDUE_BURNED_KG",
     "RESIDUE_OPEN_BURNED",
     "RESULT_PERIODS",
     "RUNNING_H",
@@ -90,6 +91,9 @@ INTAKE_KG: Final = "intake_kg"
 PROCESSED_KG: Final = "processed_kg"
 #: Energy-counter increase [kWh].
 ENERGY_KWH: Final = "energy_kwh"
+#: Residue burned in the open, weighed or surveyed [kg]: used as given instead of the
+#: mass balance's assumed shares.
+RESIDUE_BURNED_KG: Final = "residue_burned_kg"
 #: Grid electricity of a household or line whose other energy is fuel [kWh] (surveys).
 ELECTRICITY_KWH: Final = "electricity_kwh"
 #: Prefix of the fuel energy of one furnace fuel [kWh, lower heating value]:
@@ -105,6 +109,7 @@ ACTIVITY_QUANTITIES: Final[dict[str, str]] = {
     PROCESSED_KG: "kg",
     ENERGY_KWH: "kWh",
     ELECTRICITY_KWH: "kWh",
+    RESIDUE_BURNED_KG: "kg",
     RUNNING_H: "h",
     PERIOD_DAYS: "d",
 }

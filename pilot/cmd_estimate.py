@@ -14,18 +14,21 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pilot.context import load_config_arg
-from pilot.pipeline.activity import extract_windows
+from pilot.pipeline.activity import ActivitySet, extract_windows
 from pilot.pipeline.estimate import (
     TOTAL_COLUMNS,
+    InventoryActivity,
     MonteCarlo,
     estimate,
     factor_library,
     factor_sensitivity,
+    inventory_activity,
 )
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
@@ -69,11 +72,17 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
 def cmd_estimate(args: argparse.Namespace) -> int:
     config = load_config_arg(args.config)
     kinds = COMPARED_KINDS if args.period == "compare" else (args.period,)
-    windows = period_windows(config, kinds, site=args.site, line=args.line)
     mc = MonteCarlo(draws=args.draws, seed=args.seed, gwp_set=args.gwp)
     library = factor_library(config)
-    with DataSource(config) as source:
-        activities = extract_windows(config, source, windows)
+    activities: ActivitySet | InventoryActivity
+    if args.activity:
+        activities = inventory_activity(Path(args.activity), kinds)
+        described = f"activity file {args.activity}"
+    else:
+        windows = period_windows(config, kinds, site=args.site, line=args.line)
+        with DataSource(config) as source:
+            activities = extract_windows(config, source, windows)
+        described = f"{len(windows)} line-period(s)"
     result = estimate(activities, library, mc)
     totals = result.totals[TOTAL_COLUMNS]
     choices = None
@@ -82,7 +91,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.period != "compare":
         totals = totals[totals["period"] != "reduction"]
     print(
-        f"pilot: {len(windows)} line-period(s), {result.draws} draws, seed {result.seed}, "
+        f"pilot: {described}, {result.draws} draws, seed {result.seed}, "
         f"factor set {result.factor_set_version}, GWP {result.gwp_set}; rows whose "
         "verification is not 'verified' use factors not checked in the primary document",
         file=sys.stderr,
@@ -157,6 +166,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     est.add_argument(
         "--gwp", choices=("AR4", "AR5", "AR6"), default=default.gwp_set, help="GWP set"
+    )
+    est.add_argument(
+        "--activity",
+        metavar="FILE.csv",
+        help="estimate from an inventory file instead of the store: columns period, site, "
+        "line, activity, fuel, value, unit, low, high, source (docs/method.md)",
     )
     est.add_argument(
         "--sensitivity",

@@ -7,23 +7,29 @@ report is one call: the windows' activity (:mod:`pilot.pipeline.activity`) into
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
 from emission_factors.library import FactorLibrary, load_factors
 from models.factor_choice import factor_choice_sensitivity
+from models.inventory import InventoryError, read_inventory
 from models.releases import Estimate, estimate_releases
 from pilot.config import Config
-from pilot.pipeline.activity import ActivitySet
+from pilot.errors import PilotError
 
 __all__ = [
     "DEFAULT_MONTE_CARLO",
     "TOTAL_COLUMNS",
+    "InventoryActivity",
     "MonteCarlo",
     "estimate",
     "factor_library",
     "factor_sensitivity",
+    "inventory_activity",
     "used_factor_ids",
 ]
 
@@ -79,7 +85,47 @@ def factor_library(config: Config) -> FactorLibrary:
     return load_factors(site_factors=config.factors, site_origin=f"{origin}: factors")
 
 
-def estimate(activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo) -> Estimate:
+class ActivitySource(Protocol):
+    """Anything that gives an activity table: the windows' extracted activity
+    (:class:`pilot.pipeline.activity.ActivitySet`) or an inventory file."""
+
+    def table(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class InventoryActivity:
+    """The activity table of an inventory file (``pilot estimate --activity``)."""
+
+    frame: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """The activity table (:data:`models.activity_table.ACTIVITY_COLUMNS`)."""
+        return self.frame
+
+
+def inventory_activity(path: Path, kinds: Sequence[str]) -> InventoryActivity:
+    """Read an inventory file (:mod:`models.inventory`), keeping the period kinds asked.
+
+    Raises
+    ------
+    PilotError
+        An unreadable file, or every bad row as ``FILE:LINE: reason`` (nothing computed).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PilotError(f"cannot read activity file {path}: {exc}") from exc
+    try:
+        frame = read_inventory(text, name=str(path))
+    except InventoryError as exc:
+        raise PilotError("\n".join([*exc.problems, "nothing computed; fix these rows"])) from exc
+    frame = frame[frame["period"].isin(kinds)].reset_index(drop=True)
+    if frame.empty:
+        raise PilotError(f"{path}: no rows of period(s) {', '.join(kinds)}")
+    return InventoryActivity(frame)
+
+
+def estimate(activities: ActivitySource, library: FactorLibrary, mc: MonteCarlo) -> Estimate:
     """Releases of every window of ``activities``
     (:func:`models.releases.estimate_releases`)."""
     return estimate_releases(
@@ -88,7 +134,7 @@ def estimate(activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo) ->
 
 
 def factor_sensitivity(
-    activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo
+    activities: ActivitySource, library: FactorLibrary, mc: MonteCarlo
 ) -> pd.DataFrame:
     """All-lines PCDD/F under each factor choice
     (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""

@@ -155,7 +155,8 @@ def release_page(doc: Document, d: EvaluationData) -> None:
     title = "Releases by pollutant and vector, all selected lines"
     page = doc.new_page(
         title,
-        "Median [95 % interval] of the Monte Carlo draws over each monitored period (the "
+        "Headline [95 % interval]: the median of the draws for a sum of factors, the "
+        "deterministic value for one factor, over each monitored period (the "
         "household page shows the same value); the reduction is the baseline scaled to the "
         "post period's length minus the post release (positive = less released), also as a "
         "share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
