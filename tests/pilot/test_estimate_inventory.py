@@ -37,15 +37,20 @@ def _run(
     return pd.read_csv(io.StringIO(captured.out))
 
 
-def _det(totals: pd.DataFrame, period: str, pollutant: str, vector: str = "air") -> float:
-    row = totals[
+def _one(totals: pd.DataFrame, period: str, pollutant: str, vector: str = "air") -> pd.Series:
+    """The single row of site ``v`` for a period, pollutant and vector."""
+    rows = totals[
         (totals["period"] == period)
         & (totals["site"] == "v")
         & (totals["pollutant"] == pollutant)
         & (totals["vector"] == vector)
     ]
-    assert len(row) == 1, (period, pollutant, vector)
-    return float(row["deterministic"].iloc[0])
+    assert len(rows) == 1, (period, pollutant, vector)
+    return rows.iloc[0]
+
+
+def _det(totals: pd.DataFrame, period: str, pollutant: str, vector: str = "air") -> float:
+    return float(_one(totals, period, pollutant, vector)["deterministic"])
 
 
 def test_toolkit_6b_class3_open_burning_by_hand(
@@ -119,12 +124,7 @@ def test_reduction_with_residue_still_burned_after(
     totals = _run(tmp_path, capsys, rows, "compare")
     assert _det(totals, "post", "PCDD/F") == pytest.approx(40.0)
     assert _det(totals, "reduction", "PCDD/F") == pytest.approx(5 * 40 - 40)
-    red = totals[
-        (totals["period"] == "reduction")
-        & (totals["site"] == "v")
-        & (totals["pollutant"] == "PCDD/F")
-        & (totals["vector"] == "air")
-    ].iloc[0]
+    red = _one(totals, "reduction", "PCDD/F")
     assert 0 < red["reduction_pct_p2_5"] <= red["reduction_pct"] < 100
     # Viet Nam grid 2020, 0.8041 t CO2/MWh: 10 MWh -> 8 041 kg CO2, a negative reduction.
     assert _det(totals, "post", "CO2") == pytest.approx(8041.0)
