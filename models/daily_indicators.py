@@ -165,10 +165,10 @@ def daily_indicator_frame(
                 "upops_ug_teq_per_t": np.where(ran, per_day / convert(mass, "kg", "t"), np.nan),
             }
         identity = rows[["site", "line", "period", "day", "completeness"]].reset_index(drop=True)
-        # Zero by assumption: nothing burned in the open by an exact share of 0, and no
+        # Zero by assumption: nothing burned in the open at a burning share of 0, and no
         # PCDD/F factor on the energy source; the comparison then does not test them.
         burn = assume.open_burn_share
-        no_burning = burn.low == burn.high == 0.0
+        no_burning = burn.mode == 0.0  # the daily values use the modes
         no_energy_pcddf = pcddf[SOURCE_OF_CARRIER[assume.energy_carrier]] == 0.0
         fixed = {
             "residue_burned_kg_per_day": no_burning,

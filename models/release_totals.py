@@ -38,8 +38,12 @@ def totals(
     library: FactorLibrary,
     gwp: Mapping[str, float],
     draws: int,
+    evidence: Mapping[tuple[str, str, str], str] | None = None,
 ) -> pd.DataFrame:
-    """Sum sources, add all-lines, CO2e and reduction rows."""
+    """Sum sources, add all-lines, CO2e and reduction rows; ``evidence`` says per period,
+    site and line where the activity came from (measured, surveyed, assumed), and the
+    rows of several lines or periods list every kind behind them."""
+    evidence = evidence or {}
     # (period, site, line, pollutant, vector, unit) -> (draws, deterministic, factor ids)
     sums: dict[tuple[str, ...], tuple[np.ndarray, float, set[str]]] = {}
     # reduction key -> baseline draws at the post period's rate, for the relative reduction
@@ -95,6 +99,7 @@ def totals(
                 "unit": unit,
                 "factor_ids": ";".join(sorted(ids)),
                 "verification": weakest([library[i].verification for i in ids]),
+                "evidence": _evidence_of(evidence, kind, site, line),
             }
             | summarise(values, det)
             | _relative(values, scaled.get((kind, site, line, pollutant, vector, unit)))
@@ -110,6 +115,22 @@ def totals(
     frame["_all"] = frame["site"] == ALL
     frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])
     return frame.drop(columns=["_order", "_all"]).reset_index(drop=True)
+
+
+def _evidence_of(
+    evidence: Mapping[tuple[str, str, str], str], kind: str, site: str, line: str
+) -> str:
+    """The evidence tags of a totals row: its own line and period, or the union over the
+    lines (``all``) and the periods (the reduction)."""
+    kinds = (BASELINE, POST) if kind == REDUCTION else (kind,)
+    tags = {
+        tag
+        for (k, s, ln), text in evidence.items()
+        if k in kinds and (site == ALL or (s, ln) == (site, line))
+        for tag in text.split("; ")
+        if tag
+    }
+    return "; ".join(sorted(tags))
 
 
 def _relative(values: np.ndarray, baseline: np.ndarray | None) -> dict[str, float]:

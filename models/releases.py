@@ -109,7 +109,9 @@ class Estimate:
         ``period = "reduction"`` rows; ``factor_ids`` lists every factor behind a row and
         ``verification`` the weakest status among them.
     mass_balance
-        Flows of :func:`~models.mass_balance.residue_fates` per period, site and line [t].
+        Flows of :func:`~models.mass_balance.residue_fates` per period, site and line [t],
+        with ``basis``: ``measured`` (a burned mass given as activity, weighed or
+        surveyed) or ``assumed shares`` for the burned residue.
     draws, seed, factor_set_version, gwp_set
         What produced the result.
     """
@@ -223,6 +225,18 @@ def _mass_balance(
     return fates, fates_det, "measured"
 
 
+def _evidence(rows: pd.DataFrame, burned_basis: str) -> str:
+    """Where the numbers of one line and period come from: ``measured`` (sensors),
+    ``surveyed`` (survey or logbook), a file's own source, and ``assumed residue
+    shares`` when the burned residue comes from the mass balance's assumptions."""
+    tags = set()
+    for source in rows.loc[rows["quantity"] != PERIOD_DAYS, "source"].astype(str):
+        tags.add("surveyed" if source.startswith("surveyed") else source)
+    if burned_basis == "assumed shares":
+        tags.add("assumed residue shares")
+    return "; ".join(sorted(tags))
+
+
 def _has_energy(rows: pd.DataFrame) -> bool:
     quantities = set(rows["quantity"].astype(str))
     return bool(
@@ -309,6 +323,7 @@ def estimate_releases(
     arrays: dict[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]] = {}
     balance_rows: list[dict[str, object]] = []
     days: dict[tuple[str, str, str], float] = {}
+    evidence: dict[tuple[str, str, str], str] = {}
     groups = activities.groupby(["period", "site", "line"], sort=True)
     for (kind, site, line), rows in groups:
         assume = used[str(kind)]
@@ -317,6 +332,7 @@ def estimate_releases(
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
         fates, fates_det, burned_basis = _mass_balance(rows, assume, draws, rng, key)
+        evidence[key] = _evidence(rows, burned_basis)
         for flow, values in fates.items():
             balance_rows.append(
                 {"period": kind, "site": site, "line": line, "flow": flow, "unit": "t"}
@@ -371,7 +387,7 @@ def estimate_releases(
                 )
     return Estimate(
         releases=pd.DataFrame(release_rows),
-        totals=release_totals(arrays, days, library, gwp, draws),
+        totals=release_totals(arrays, days, library, gwp, draws, evidence),
         mass_balance=pd.DataFrame(balance_rows),
         draws=draws,
         seed=seed,

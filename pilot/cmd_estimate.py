@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pilot.context import load_config_arg
-from pilot.pipeline.activity import ActivitySet, extract_windows
+from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import (
     TOTAL_COLUMNS,
     InventoryActivity,
@@ -30,6 +30,7 @@ from pilot.pipeline.estimate import (
     factor_sensitivity,
     inventory_activity,
 )
+from pilot.pipeline.evidence import EvidenceActivity, with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 
@@ -74,20 +75,21 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     kinds = COMPARED_KINDS if args.period == "compare" else (args.period,)
     mc = MonteCarlo(draws=args.draws, seed=args.seed, gwp_set=args.gwp)
     library = factor_library(config)
-    activities: ActivitySet | InventoryActivity
+    assumptions = config.assumptions.model_assumptions()
+    activities: EvidenceActivity | InventoryActivity
     if args.activity:
         activities = inventory_activity(Path(args.activity), kinds)
         described = f"activity file {args.activity}"
     else:
         windows = period_windows(config, kinds, site=args.site, line=args.line)
         with DataSource(config) as source:
-            activities = extract_windows(config, source, windows)
+            activities = with_evidence(config, extract_windows(config, source, windows))
         described = f"{len(windows)} line-period(s)"
-    result = estimate(activities, library, mc)
+    result = estimate(activities, library, mc, assumptions)
     totals = result.totals[TOTAL_COLUMNS]
     choices = None
     if args.period == "compare" and (args.sensitivity or args.format == "table"):
-        choices = factor_sensitivity(activities, library, mc)
+        choices = factor_sensitivity(activities, library, mc, assumptions)
     if args.period != "compare":
         totals = totals[totals["period"] != "reduction"]
     print(

@@ -274,6 +274,7 @@ class _Reader:
             periods=tuple(periods or ()),
             alarms=found["alarms"],
             survey=found["survey"],
+            assumptions=found["assumptions"],
             factors=tuple(dict(entry) for _, entry in factors or ()),
             agent=None if agent is None else agent.settings(lines),
             line_states=found["line_states"].thresholds(),

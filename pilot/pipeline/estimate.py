@@ -7,7 +7,7 @@ report is one call: the windows' activity (:mod:`pilot.pipeline.activity`) into
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +17,7 @@ import pandas as pd
 from emission_factors.library import FactorLibrary, load_factors
 from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
+from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
 from pilot.config import Config
 from pilot.errors import PilotError
@@ -52,6 +53,7 @@ TOTAL_COLUMNS: list[str] = [
     "deterministic",
     "mean",
     "verification",
+    "evidence",
     "factor_ids",
 ]
 
@@ -125,21 +127,40 @@ def inventory_activity(path: Path, kinds: Sequence[str]) -> InventoryActivity:
     return InventoryActivity(frame)
 
 
-def estimate(activities: ActivitySource, library: FactorLibrary, mc: MonteCarlo) -> Estimate:
+def estimate(
+    activities: ActivitySource,
+    library: FactorLibrary,
+    mc: MonteCarlo,
+    assumptions: Mapping[str, Assumptions] | None = None,
+) -> Estimate:
     """Releases of every window of ``activities``
-    (:func:`models.releases.estimate_releases`)."""
+    (:func:`models.releases.estimate_releases`), under ``assumptions`` (the
+    configuration's ``[assumptions]``; the model defaults when None)."""
     return estimate_releases(
-        activities.table(), library, draws=mc.draws, seed=mc.seed, gwp_set=mc.gwp_set
+        activities.table(),
+        library,
+        assumptions=assumptions or DEFAULT_ASSUMPTIONS,
+        draws=mc.draws,
+        seed=mc.seed,
+        gwp_set=mc.gwp_set,
     )
 
 
 def factor_sensitivity(
-    activities: ActivitySource, library: FactorLibrary, mc: MonteCarlo
+    activities: ActivitySource,
+    library: FactorLibrary,
+    mc: MonteCarlo,
+    assumptions: Mapping[str, Assumptions] | None = None,
 ) -> pd.DataFrame:
     """All-lines PCDD/F under each factor choice
     (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""
     return factor_choice_sensitivity(
-        activities.table(), library, draws=mc.draws, seed=mc.seed, gwp_set=mc.gwp_set
+        activities.table(),
+        library,
+        assumptions=assumptions or DEFAULT_ASSUMPTIONS,
+        draws=mc.draws,
+        seed=mc.seed,
+        gwp_set=mc.gwp_set,
     )
 
 

@@ -31,6 +31,7 @@ from pilot.pipeline.estimate import (
     factor_sensitivity,
     used_factor_ids,
 )
+from pilot.pipeline.evidence import with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, Window, windows_frame
 from pilot.versions import software_version
@@ -84,12 +85,14 @@ def evaluation_data(
     activities = extract_windows(config, source, windows, by_day=True)
     for window in activities.windows:
         on_step(f"{window.window.site}/{window.window.line} {window.window.kind}")
-    result = estimate(activities, library, mc)
+    assumptions = config.assumptions.model_assumptions()
+    evidence = with_evidence(config, activities)
+    result = estimate(evidence, library, mc, assumptions)
     on_step("releases")
-    sensitivity = factor_sensitivity(activities, library, mc)
+    sensitivity = factor_sensitivity(evidence, library, mc, assumptions)
     on_step("factor choices")
     try:
-        daily = daily_indicator_frame(_day_table(activities), library)
+        daily = daily_indicator_frame(_day_table(activities), library, assumptions=assumptions)
         comparison = compare_indicators(
             daily, by=("site", "line"), n_resamples=n_resamples, seed=mc.seed
         )
@@ -115,7 +118,7 @@ def evaluation_data(
         comparison=comparison,
         totals=result.totals,
         factors=factors,
-        assumptions=assumptions_table(library, mc.gwp_set),
+        assumptions=assumptions_table(library, mc.gwp_set, config.assumptions),
         draws=result.draws,
         seed=result.seed,
         gwp_set=result.gwp_set,

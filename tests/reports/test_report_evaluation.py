@@ -23,6 +23,7 @@ from pilot.cli import main
 from pilot.config import default_config_path, load_config
 from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import MonteCarlo, estimate, factor_library
+from pilot.pipeline.evidence import with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
@@ -84,8 +85,9 @@ def _model(folder: Path):  # type: ignore[no-untyped-def]
     config = load_config(folder / "pilot.toml")
     windows = period_windows(config, COMPARED_KINDS, site=SITE)
     with DataSource(config) as source:
-        activities = extract_windows(config, source, windows)
-    return estimate(activities, factor_library(config), MonteCarlo(draws=DRAWS, seed=SEED))
+        activities = with_evidence(config, extract_windows(config, source, windows))
+    mc = MonteCarlo(draws=DRAWS, seed=SEED)
+    return estimate(activities, factor_library(config), mc, config.assumptions.model_assumptions())
 
 
 @pytest.mark.slow
