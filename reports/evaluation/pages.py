@@ -20,6 +20,7 @@ from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
     assumption_rows,
     completeness_rows,
+    evidence_text,
     factor_rows,
     factor_table,
     indicator_rows,
@@ -182,12 +183,22 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         "factors: the weakest verification status among the factors behind the row. "
         "'unverified' or 'secondary' means at least one factor was not checked in the "
         "primary document (page 4): such results must not be published as final. "
-        "A post PCDD/F release of 0 means no source of the post period has a PCDD/F factor: "
-        "melt extrusion has no Toolkit class and counts zero, grid electricity carries only "
-        "CO2. '–': the pollutant has no release in that period (e.g. grid CO2 before the "
-        "line) and no reduction row; compare CO2e instead."
+        "A post PCDD/F release of 0 means nothing recorded or assumed as burned in the open "
+        "after the project: melt extrusion has no Toolkit class and no published factor "
+        "(not quantified, not zero), grid electricity carries only CO2. A pollutant of one "
+        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row."
     )
     flow = page.flow(y - 0.03)
+    flow.text(
+        f"Evidence of the activity — {evidence_text(d.totals)} (measured: sensors; surveyed: "
+        "imported survey or logbook rows; assumed residue shares: the burned residue from the "
+        "[assumptions] shares, page 'Assumptions').",
+        size=8.5,
+        width=150,
+        hyphens=True,
+        weight="bold",
+        gap=0.8,
+    )
     flow.text(caption, size=8, width=150, hyphens=True, color=RED, gap=1.0)
     flow.text(
         f"{len(rows)} rows shown. Every line and period, with median, deterministic value and "

@@ -21,6 +21,7 @@ from reports.i18n import fmt, interval
 __all__ = [
     "assumption_rows",
     "completeness_rows",
+    "evidence_text",
     "factor_rows",
     "factor_table",
     "indicator_rows",
@@ -76,6 +77,24 @@ def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
         row["verification"] = weakest(part["verification"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def evidence_text(totals: pd.DataFrame) -> str:
+    """``baseline: surveyed; post: measured, assumed residue shares``: where the activity
+    of each period came from, over the selected lines (the all-lines rows)."""
+    shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
+    if "evidence" not in shown:
+        return ""
+    parts = []
+    for kind in PERIOD_KINDS:
+        tags = {
+            tag
+            for cell in shown.loc[shown["period"] == kind, "evidence"].dropna().astype(str)
+            for tag in cell.split("; ")
+            if tag
+        }
+        parts.append(f"{kind}: {', '.join(sorted(tags)) or '–'}")
+    return "; ".join(parts)
 
 
 def completeness_rows(

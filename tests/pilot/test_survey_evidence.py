@@ -5,6 +5,7 @@ and the reduction below 100 %."""
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 
 from pilot.cli import main
 from tests.demo_folder import demo_folder
+from tests.servers import require_binary
 
 BASELINE_SURVEY = (
     "site,household,date,plastic_processed_kg,residue_kg,residue_fate,fuel_type,fuel_kg,"
@@ -83,3 +85,18 @@ def test_surveys_drive_baseline_and_post(
     reduction = _row(after, "reduction")
     assert reduction["reduction_pct"] < 100.0
     assert reduction["reduction_pct_p97_5"] < 100.0
+
+    # The evaluator report says so, in its PDF and its release table.
+    pdf = tmp_path / "ev.pdf"
+    args = ["--config", str(made.config_file), "-q", "report", "evaluation", "--out", str(pdf)]
+    assert main([*args, "--site", "minh-khai", "--draws", "400"]) == 0
+    releases = pd.read_csv(tmp_path / "ev-releases.csv")
+    base_rows = releases[(releases["period"] == "baseline") & (releases["site"] == "minh-khai")]
+    assert set(base_rows["evidence"]) == {"surveyed"}
+    text = subprocess.run(
+        [require_binary("pdftotext"), "-layout", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "baseline: surveyed" in " ".join(text.split())
