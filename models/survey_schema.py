@@ -48,6 +48,7 @@ __all__ = [
     "BURNED_OPEN",
     "COAL_KIND",
     "COLUMNS",
+    "COLUMN_ALIASES",
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
     "NO_FUEL",
@@ -119,6 +120,28 @@ FUEL_NCV_MJ_PER_KG: dict[str, float] = {
     "municipal_waste": 10.0,
     "waste_plastic": 30.0,
 }
+#: Vietnamese column headers, as field staff write them, and the column each stands
+#: for (normalised: lower case, NFC, spaces and hyphens as ``_``, brackets dropped).
+COLUMN_ALIASES: dict[str, str] = {
+    "địa_điểm": "site",
+    "làng_nghề": "site",
+    "hộ": "household",
+    "mã_hộ": "household",
+    "dây_chuyền": "line",
+    "ngày": "date",
+    "nhựa_xử_lý_kg": "plastic_processed_kg",
+    "khối_lượng_nhựa_kg": "plastic_processed_kg",
+    "phế_thải_kg": "residue_kg",
+    "chất_thải_còn_lại_kg": "residue_kg",
+    "xử_lý_phế_thải": "residue_fate",
+    "loại_nhiên_liệu": "fuel_type",
+    "nhiên_liệu_kg": "fuel_kg",
+    "điện_kwh": "electricity_kwh",
+    "giờ_làm_việc_h": "hours_worked_h",
+    "số_giờ_làm_việc": "hours_worked_h",
+    "nguồn": "source",
+    "ghi_chú": "note",
+}
 #: Columns of the good rows (:attr:`SurveyImport.rows`); ``household``/``line`` are
 #: ``""`` when not given, ``date`` is ``YYYY-MM-DD``, numbers are float (NaN unknown),
 #: ``file_line`` is the row's line in the file and ``row_hash`` a SHA-256 of its values.
@@ -176,6 +199,9 @@ class RawTable:
     name: str
     header: tuple[str, ...]
     records: tuple[tuple[int, tuple[object, ...]], ...]
+    #: Numbers use a decimal comma (a semicolon-separated CSV, as Excel writes it under a
+    #: Vietnamese locale).
+    decimal_comma: bool = False
 
 
 @dataclass(frozen=True)
