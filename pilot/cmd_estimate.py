@@ -34,7 +34,13 @@ from pilot.pipeline.evidence import EvidenceActivity, with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 
-__all__ = ["cmd_estimate", "cmd_factors", "register"]
+__all__ = ["NOT_QUANTIFIED", "cmd_estimate", "cmd_factors", "register"]
+
+#: What the estimate cannot count, said instead of printing 0.
+NOT_QUANTIFIED = (
+    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
+    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
+)
 
 #: Columns of ``pilot factors list``.
 FACTOR_COLUMNS = [
@@ -98,7 +104,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         "verification is not 'verified' use factors not checked in the primary document",
         file=sys.stderr,
     )
+    print(
+        f"pilot: {NOT_QUANTIFIED}; add a site-measured factor as [[factors]] to count it",
+        file=sys.stderr,
+    )
     meta = {
+        "not_quantified": NOT_QUANTIFIED,
         "draws": result.draws,
         "seed": result.seed,
         "factor_set_version": result.factor_set_version,

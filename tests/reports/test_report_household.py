@@ -107,6 +107,7 @@ def _model_pcddf_air(delivered_kg: float) -> tuple[float, float, float]:
     result = estimate_releases(
         avoided_activity_table(delivered_kg, DEFAULT_ASSUMPTIONS["baseline"]),
         load_factors(),
+        assumptions=CONFIG.assumptions.model_assumptions(),  # [assumptions], as the page
         draws=DRAWS,
         seed=2019,
     )
