@@ -9,7 +9,7 @@ columns and loads whole files.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from emission_factors.errors import FactorError
@@ -18,6 +18,7 @@ from emission_factors.units import FACTOR_UNITS
 __all__ = [
     "ACTIVITY_BASES",
     "CONFIDENCE_LEVELS",
+    "DISTRIBUTIONS",
     "FACTOR_FIELDS",
     "POLLUTANTS",
     "VECTORS",
@@ -41,6 +42,10 @@ POLLUTANTS: tuple[str, ...] = (
 )
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
 VERIFICATION_STATUSES: tuple[str, ...] = ("verified", "secondary", "unverified")
+#: Shapes of a factor's spread: ``lognormal`` with ``low``/``high`` its 2.5 and 97.5
+#: percentiles (median = value), ``triangular`` between ``low`` and ``high`` (mode =
+#: value); empty: the confidence rule of :mod:`models.releases` (the fallback).
+DISTRIBUTIONS: tuple[str, ...] = ("", "lognormal", "triangular")
 #: Activity bases and the unit the activity is counted in.
 ACTIVITY_BASES: dict[str, str] = {
     "burned_t": "t",  # material burned in the open
@@ -69,7 +74,14 @@ FACTOR_FIELDS: tuple[str, ...] = (
     "table",
     "url",
     "note",
+    "fuel",
+    "distribution",
+    "low",
+    "high",
+    "spread_reason",
 )
+#: Optional fields that hold numbers.
+_NUMBERS = ("low", "high")
 _REQUIRED = (
     "id",
     "source_category",
@@ -113,6 +125,11 @@ class EmissionFactor:
     table: str
     url: str = ""
     note: str = ""
+    fuel: str = ""
+    distribution: str = ""
+    low: float | None = None
+    high: float | None = None
+    spread_reason: str = ""
     origin: str = ""
 
     @property
@@ -209,8 +226,41 @@ def factor_from_mapping(
         )
     if "TEQ" in unit and not _text(row, "teq_scheme"):
         raise fail("teq_scheme", "missing; a TEQ factor must name its TEQ scheme")
+    bounds = _spread(row, value, fail)
     return EmissionFactor(
-        **{name: _text(row, name) for name in FACTOR_FIELDS if name != "value"},
+        **{name: _text(row, name) for name in FACTOR_FIELDS if name not in ("value", *_NUMBERS)},
         value=value,
+        low=bounds[0],
+        high=bounds[1],
         origin=origin or file,
     )
+
+
+def _spread(
+    row: Mapping[str, object], value: float, fail: Callable[[str, str], FactorError]
+) -> tuple[float | None, float | None]:
+    """The checked ``low``/``high`` of a factor with a ``distribution``; (None, None)
+    for the confidence fallback."""
+    shape = _text(row, "distribution")
+    if shape not in DISTRIBUTIONS:
+        raise fail("distribution", f"{shape!r} is not one of lognormal, triangular or empty")
+    if not shape:
+        for name in _NUMBERS:
+            if _text(row, name):
+                raise fail(name, "a range needs its distribution (lognormal or triangular)")
+        return None, None
+    numbers = []
+    for name in _NUMBERS:
+        try:
+            numbers.append(float(_text(row, name)))
+        except ValueError:
+            raise fail(name, f"{_text(row, name)!r}: a {shape} spread needs low and high") from None
+    low, high = numbers
+    if not 0 <= low <= value <= high or (shape == "lognormal" and not 0 < low < high):
+        raise fail(
+            "low",
+            f"need 0 <= low <= value <= high (low > 0 for lognormal), got {low}, {value}, {high}",
+        )
+    if not _text(row, "spread_reason"):
+        raise fail("spread_reason", "missing; say where the range comes from")
+    return low, high

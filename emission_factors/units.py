@@ -41,6 +41,7 @@ UNITS: dict[str, tuple[str, float]] = {
     "µg": ("mass", 1e-9),
     "J": ("energy", 1.0),
     "MJ": ("energy", 1e6),
+    "GJ": ("energy", 1e9),
     "TJ": ("energy", 1e12),
     "kWh": ("energy", 3.6e6),
     "MWh": ("energy", 3.6e9),

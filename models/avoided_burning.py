@@ -55,7 +55,8 @@ _SITE, _LINE = "household", "deliveries"
 
 @dataclass(frozen=True)
 class Interval:
-    """A model result: deterministic value and 95 % Monte Carlo interval [its unit]."""
+    """A model result: headline (deterministic for one factor, median of the draws for a
+    sum, as in the evaluator report) and 95 % interval [its unit]."""
 
     value: float
     low: float
@@ -156,7 +157,8 @@ def avoided_open_burning(
             & (totals["pollutant"] == "PCDD/F")
             & (totals["vector"] == vector)
         ].iloc[0]
-        return Interval(float(row["deterministic"]), float(row["p2_5"]), float(row["p97_5"]))
+        # The headline, as in the evaluator report: deterministic for one factor.
+        return Interval(float(row["headline"]), float(row["p2_5"]), float(row["p97_5"]))
 
     balance = result.mass_balance
     burned = balance[(balance["period"] == BASELINE) & (balance["flow"] == BURNED_FLOW)].iloc[0]

@@ -31,7 +31,11 @@ difference :math:`\Delta = \bar y - \bar x` (post minus baseline), ratio
 - **Flags**: ``too_few_days`` when a period has fewer than ``min_days`` days with a
   value; ``incomplete`` when a period's completeness (mean over its days of the day's
   completeness, 0 for a day without value) is below ``min_completeness``;
-  ``no_variation`` when every day of both periods has the same value (no interval). A
+  ``no_variation`` when every day of both periods has the same value (no interval);
+  ``by_assumption`` when every value of a period is fixed by an assumption (optional
+  boolean column ``assumed``, e.g. residue burned after the project at a burning share
+  of exactly 0): such a row gets no interval, test or effect size, because its
+  "significance" would come from the assumption, not the data. A
   flagged row is not ``conclusive``. Statistics are computed from two days per period.
 - **Difference-in-differences** where control days exist:
   :math:`\mathrm{DiD} = (\bar y_p - \bar x_p) - (\bar y_c - \bar x_c)`, the change at the
@@ -141,6 +145,18 @@ def _period_values(part: pd.DataFrame, group: str, period: str) -> tuple[np.ndar
         day = np.ones(len(values))
     completeness = float(np.mean(np.where(present, day, 0.0))) if len(values) else 0.0
     return values[present], completeness
+
+
+def _assumed_periods(part: pd.DataFrame) -> list[str]:
+    """Periods of the pilot group whose every value is fixed by an assumption."""
+    if "assumed" not in part:
+        return []
+    pilot = part[part["group"] == PILOT]
+    return [
+        kind
+        for kind, rows in pilot.groupby("period", sort=True)
+        if len(rows) and rows["assumed"].fillna(False).astype(bool).all()
+    ]
 
 
 def _flags(
@@ -266,6 +282,9 @@ def _compare_one(
     base, base_c = _period_values(part, PILOT, BASELINE)
     post, post_c = _period_values(part, PILOT, POST)
     flags = _flags((len(base), len(post)), (base_c, post_c), min_days, min_completeness)
+    assumed = _assumed_periods(part)
+    if assumed:
+        flags.append("by_assumption")
     base_mean = float(np.mean(base)) if len(base) else nan
     post_mean = float(np.mean(post)) if len(post) else nan
     difference = post_mean - base_mean
@@ -274,7 +293,7 @@ def _compare_one(
     welch = (nan, nan)
     mwu = (nan, nan)
     g = delta = nan
-    if len(base) >= 2 and len(post) >= 2:
+    if len(base) >= 2 and len(post) >= 2 and not assumed:
         if np.ptp(np.r_[base, post]) == 0:
             flags.append("no_variation")
             ci = (difference, difference)

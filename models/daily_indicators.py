@@ -56,7 +56,12 @@ from emission_factors.units import convert
 from models.comparison import INDICATORS
 from models.errors import ModelError
 from models.mass_balance import BURNED_FLOW, DEFAULT_ASSUMPTIONS, Assumptions, residue_fates
-from models.source_release import pcddf_per_activity, release, source_activities
+from models.source_release import (
+    SOURCE_OF_CARRIER,
+    pcddf_per_activity,
+    release,
+    source_activities,
+)
 from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES
 
 __all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
@@ -108,7 +113,8 @@ def daily_indicator_frame(
     Returns
     -------
     DataFrame with columns ``site, line, group, period, day, indicator, value, unit,
-    completeness``, one row per day and indicator, ready for
+    completeness, assumed`` (True where the value is fixed by an assumption, e.g. zero
+    burning after the project), one row per day and indicator, ready for
     :func:`models.comparison.compare_indicators` (``by=("site", "line")``).
 
     Raises
@@ -124,7 +130,7 @@ def daily_indicator_frame(
         raise ModelError(f"no assumptions for period kind(s) {unknown}; kinds: {list(assumptions)}")
     columns = ["site", "line", "group", "period", "day", "indicator", "value", "unit"]
     if days.empty:
-        return pd.DataFrame(columns=[*columns, "completeness"])
+        return pd.DataFrame(columns=[*columns, "completeness", "assumed"])
     parts = []
     for kind, rows in days.groupby("period", sort=True):
         assume = assumptions[str(kind)]
@@ -159,10 +165,24 @@ def daily_indicator_frame(
                 "upops_ug_teq_per_t": np.where(ran, per_day / convert(mass, "kg", "t"), np.nan),
             }
         identity = rows[["site", "line", "period", "day", "completeness"]].reset_index(drop=True)
+        # Zero by assumption: nothing burned in the open at a burning share of 0, and no
+        # PCDD/F factor on the energy source; the comparison then does not test them.
+        burn = assume.open_burn_share
+        no_burning = burn.mode == 0.0  # the daily values use the modes
+        no_energy_pcddf = pcddf[SOURCE_OF_CARRIER[assume.energy_carrier]] == 0.0
+        fixed = {
+            "residue_burned_kg_per_day": no_burning,
+            "upops_ug_teq_per_day": no_burning and no_energy_pcddf,
+            "upops_ug_teq_per_t": no_burning and no_energy_pcddf,
+        }
         for name in SENSOR_INDICATORS:
             parts.append(
                 identity.assign(
-                    group=group, indicator=name, value=values[name], unit=INDICATORS[name]
+                    group=group,
+                    indicator=name,
+                    value=values[name],
+                    unit=INDICATORS[name],
+                    assumed=fixed.get(name, False),
                 )
             )
     out = pd.concat(parts, ignore_index=True)
@@ -175,4 +195,4 @@ def daily_indicator_frame(
         key=lambda c: c.map(order) if c.name == "indicator" else c,
         kind="stable",
     )
-    return out.reset_index(drop=True)[[*columns, "completeness"]]
+    return out.reset_index(drop=True)[[*columns, "completeness", "assumed"]]

@@ -43,7 +43,9 @@ from models.vocabulary import (
 __all__ = [
     "BURNED_FLOW",
     "DEFAULT_ASSUMPTIONS",
+    "DEFAULT_FURNACE_FUEL",
     "DEFAULT_SOURCES",
+    "FURNACE_FACTORS",
     "Assumptions",
     "Uncertain",
     "residue_fates",
@@ -93,14 +95,38 @@ DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
         "ipcc-ob-ch4",
         "ipcc-ob-n2o",
     ),
-    FURNACE_FUEL: (
-        "3e-hicl-pcddf-air",
-        "ipcc-sc-coal-co2",
-        "ipcc-sc-coal-ch4",
-        "ipcc-sc-coal-n2o",
-    ),
+    FURNACE_FUEL: ("3e-hicl-pcddf-air", "ipcc-sc-coal-co2", "ipcc-sc-coal-ch4", "ipcc-sc-coal-n2o"),
     ELECTRICITY: ("vn-grid-2020-co2",),
 }
+
+
+_COAL_GHG = ("ipcc-sc-coal-co2", "ipcc-sc-coal-ch4", "ipcc-sc-coal-n2o")
+_WASTE_GHG = ("ipcc-sc-msw-co2", "ipcc-sc-msw-ch4", "ipcc-sc-msw-n2o")
+#: Furnace fuel -> factor ids per TJ of fuel (lower heating value), the Toolkit class
+#: that fits each fuel plus the IPCC 2006 residential defaults of its greenhouse gases:
+#: ``coal`` 3e coal stoves; ``hicl_coal`` 3e high-chlorine coal stoves; ``wood`` 3d
+#: virgin wood/biomass stoves; ``waste_wood`` 3d contaminated wood/biomass stoves;
+#: ``waste_plastic`` and ``municipal_waste``: no Toolkit class covers a stove fed with
+#: waste plastic, the nearest is 3e high-chlorine coal (3d contaminated biomass is the
+#: alternative of the factor-choice sensitivity), with the IPCC municipal-waste
+#: (non-biomass) GHG defaults; ``lpg`` 3e gas stoves (no LPG class); ``electricity``: no
+#: combustion at the furnace, no factor. The class of every factor is in its output row.
+FURNACE_FACTORS: dict[str, tuple[str, ...]] = {
+    "coal": ("3e-coal-pcddf-air", *_COAL_GHG),
+    "hicl_coal": ("3e-hicl-pcddf-air", *_COAL_GHG),
+    "wood": ("3d2-pcddf-air", "ipcc-sc-wood-ch4", "ipcc-sc-wood-n2o"),
+    "waste_wood": ("3d1-pcddf-air", "ipcc-sc-wood-ch4", "ipcc-sc-wood-n2o"),
+    "waste_plastic": ("3e-hicl-pcddf-air", *_WASTE_GHG),
+    "municipal_waste": ("3e-hicl-pcddf-air", *_WASTE_GHG),
+    "lpg": ("3e-gas-pcddf-air", "ipcc-sc-lpg-co2", "ipcc-sc-lpg-ch4", "ipcc-sc-lpg-n2o"),
+    "electricity": (),
+}
+#: Fuel of a furnace whose energy counter gives no fuel type: high-chlorine coal, the
+#: proxy the baseline always used (coal mixed with waste plastic; an assumption, listed
+#: in every evaluator report; ``[assumptions]`` in the configuration overrides it).
+DEFAULT_FURNACE_FUEL = "hicl_coal"
+if DEFAULT_SOURCES[FURNACE_FUEL] != FURNACE_FACTORS[DEFAULT_FURNACE_FUEL]:  # one source per fact
+    raise ModelError("DEFAULT_SOURCES must use the factors of DEFAULT_FURNACE_FUEL")
 
 
 @dataclass(frozen=True)
@@ -134,7 +160,8 @@ class Assumptions:
         energy, lower heating value; its small electric drive is counted as fuel too)
         or ``"electricity"`` (post line).
     sources
-        Activity -> factor ids (:data:`DEFAULT_SOURCES`).
+        Activity -> factor ids (:data:`DEFAULT_SOURCES`); ``furnace_fuel`` holds the
+        factors of a fuel energy counter of unknown fuel.
     """
 
     residue_share: Uncertain = Uncertain(0.10, 0.05, 0.15)
@@ -148,7 +175,7 @@ class Assumptions:
             raise ModelError(f"energy_carrier must be one of {', '.join(ENERGY_CARRIERS)}")
         for name in ("residue_share", "open_burn_share", "landfill_share"):
             share: Uncertain = getattr(self, name)
-            if not share.low >= 0.0 and share.high <= 1.0:
+            if not (share.low >= 0.0 and share.high <= 1.0):
                 raise ModelError(f"{name} is a share: its range must lie in [0, 1]")
         if self.residue_share.high >= 1.0:
             raise ModelError("residue_share must stay below 1")

@@ -40,37 +40,45 @@ distribution, so it lies inside the 95 % interval.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from emission_factors.library import EmissionFactor, FactorLibrary, load_gwp
+from emission_factors.library import FactorLibrary, load_gwp
+from emission_factors.units import convert
 from models.activity_table import ACTIVITY_COLUMNS
+from models.draws import (
+    SIGMA_OF_CONFIDENCE,
+    SUMMARY_COLUMNS,
+    factor_draws,
+    factor_spread,
+    summarise,
+    triangular_draws,
+)
 from models.errors import ModelError
-from models.ghg import GAS_OF_POLLUTANT
 from models.mass_balance import (
     BURNED_FLOW,
     DEFAULT_ASSUMPTIONS,
+    FURNACE_FACTORS,
     Assumptions,
     Uncertain,
     residue_fates,
 )
-from models.source_release import ACTIVITY_BASIS, release, source_activities
+from models.release_totals import totals as release_totals
+from models.source_release import ACTIVITY_BASIS, ACTIVITY_UNIT, release, source_activities
 from models.vocabulary import (
-    ALL,
-    BASELINE,
+    ELECTRICITY,
+    ELECTRICITY_KWH,
     ENERGY_KWH,
+    FUEL_KWH_PREFIX,
+    FURNACE_FUEL,
     INTAKE_KG,
     PERIOD_DAYS,
     PERIOD_KINDS,
-    POST,
     PROCESSED_KG,
-    REDUCTION,
-    RESULT_PERIODS,
+    RESIDUE_BURNED_KG,
 )
 
 __all__ = [
@@ -80,37 +88,9 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "Estimate",
     "estimate_releases",
+    "factor_spread",
     "summarise",
 ]
-
-#: Log-standard deviation of the lognormal factor distribution per confidence level [-]:
-#: the 95 % range is ×/÷ 3, 5 and 10 (ln(k) / 1.96). Our assumption, see module docstring.
-SIGMA_OF_CONFIDENCE: dict[str, float] = {
-    "high": math.log(3.0) / 1.96,
-    "medium": math.log(5.0) / 1.96,
-    "low": math.log(10.0) / 1.96,
-}
-#: Statistics of every result row.
-SUMMARY_COLUMNS = ["deterministic", "mean", "median", "p2_5", "p97_5", "mean_se"]
-_STATUS_ORDER = ("verified", "secondary", "unverified")
-
-
-def summarise(draws: np.ndarray, deterministic: float) -> dict[str, float]:
-    """Deterministic value, mean, median, 2.5 and 97.5 percentiles and the standard error
-    of the mean of ``draws``.
-
-    >>> summarise(np.array([1.0, 2.0, 3.0, 4.0]), 2.5)["median"]
-    2.5
-    """
-    p2_5, median, p97_5 = np.percentile(draws, [2.5, 50.0, 97.5])
-    return {
-        "deterministic": float(deterministic),
-        "mean": float(draws.mean()),
-        "median": float(median),
-        "p2_5": float(p2_5),
-        "p97_5": float(p97_5),
-        "mean_se": float(draws.std(ddof=1) / math.sqrt(len(draws))) if len(draws) > 1 else 0.0,
-    }
 
 
 @dataclass(frozen=True)
@@ -129,7 +109,9 @@ class Estimate:
         ``period = "reduction"`` rows; ``factor_ids`` lists every factor behind a row and
         ``verification`` the weakest status among them.
     mass_balance
-        Flows of :func:`~models.mass_balance.residue_fates` per period, site and line [t].
+        Flows of :func:`~models.mass_balance.residue_fates` per period, site and line [t],
+        with ``basis``: ``measured`` (a burned mass given as activity, weighed or
+        surveyed) or ``assumed shares`` for the burned residue.
     draws, seed, factor_set_version, gwp_set
         What produced the result.
     """
@@ -141,24 +123,6 @@ class Estimate:
     seed: int
     factor_set_version: str
     gwp_set: str
-
-
-def _weakest(statuses: list[str]) -> str:
-    return max(statuses, key=_STATUS_ORDER.index) if statuses else "verified"
-
-
-def _triangular(u: Uncertain, draws: int, rng: np.random.Generator) -> np.ndarray:
-    if u.high == u.low:
-        return np.full(draws, u.mode)
-    c = (u.mode - u.low) / (u.high - u.low)
-    return stats.triang(c, loc=u.low, scale=u.high - u.low).rvs(size=draws, random_state=rng)
-
-
-def _factor_draws(factor: EmissionFactor, draws: int, rng: np.random.Generator) -> np.ndarray:
-    if factor.value == 0.0:
-        return np.zeros(draws)
-    sigma = SIGMA_OF_CONFIDENCE[factor.confidence]
-    return stats.lognorm(s=sigma, scale=factor.value).rvs(size=draws, random_state=rng)
 
 
 def _check_sources(library: FactorLibrary, assumptions: Mapping[str, Assumptions]) -> None:
@@ -178,6 +142,109 @@ def _check_sources(library: FactorLibrary, assumptions: Mapping[str, Assumptions
                     )
 
 
+def _check_swaps(library: FactorLibrary, swap: Mapping[str, str]) -> None:
+    for old, new in swap.items():
+        if library[old].activity_basis != library[new].activity_basis:
+            raise ModelError(
+                f"factor {new} counts per {library[new].activity_basis}, but {old} per "
+                f"{library[old].activity_basis}; a substitute must count the same activity"
+            )
+
+
+def _fuels(activities: pd.DataFrame) -> list[str]:
+    """The furnace fuels of the ``fuel_kwh:<fuel>`` quantities, checked."""
+    quantities = activities["quantity"].astype(str)
+    fuels = sorted({q[len(FUEL_KWH_PREFIX) :] for q in quantities if q.startswith(FUEL_KWH_PREFIX)})
+    unknown = [f for f in fuels if f not in FURNACE_FACTORS]
+    if unknown:
+        raise ModelError(
+            f"unknown furnace fuel(s) {unknown}; fuels with factors: {', '.join(FURNACE_FACTORS)}"
+        )
+    return fuels
+
+
+def _fuel_terms(
+    rows: pd.DataFrame, assume: Assumptions, draws: int, rng: np.random.Generator
+) -> list[tuple[str, str, np.ndarray, float, str, tuple[str, ...]]]:
+    """(source, fuel, activity draws, deterministic activity, unit, factor ids) of the
+    per-fuel energy and the separate electricity of survey rows."""
+    terms = []
+    for quantity in sorted(set(rows["quantity"].astype(str))):
+        if quantity.startswith(FUEL_KWH_PREFIX):
+            source, fuel = FURNACE_FUEL, quantity[len(FUEL_KWH_PREFIX) :]
+            ids = FURNACE_FACTORS[fuel]
+        elif quantity == ELECTRICITY_KWH:
+            source, fuel, ids = ELECTRICITY, "", tuple(assume.sources.get(ELECTRICITY, ()))
+        else:
+            continue
+        found = _activity_value(rows, quantity, draws, rng)
+        if found is None:
+            continue
+        unit = ACTIVITY_UNIT[source]
+        scale = convert(1.0, "kWh", unit)
+        terms.append((source, fuel, found[0] * scale, found[1] * scale, unit, ids))
+    return terms
+
+
+def _mass_balance(
+    rows: pd.DataFrame,
+    assume: Assumptions,
+    draws: int,
+    rng: np.random.Generator,
+    key: tuple[str, str, str],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], str]:
+    """Flows of the mass balance (draws, deterministic) and where the burned residue
+    comes from: ``measured`` (a ``residue_burned_kg`` quantity: weighed or surveyed,
+    used as given) or ``assumed shares`` (processed mass times the period's shares)."""
+    processed = _activity_value(rows, PROCESSED_KG, draws, rng)
+    burned = _activity_value(rows, RESIDUE_BURNED_KG, draws, rng)
+    if processed is None and burned is None and not _has_energy(rows):
+        raise ModelError(
+            f"{key[1]}/{key[2]} {key[0]}: the activity table gives neither processed_kg, "
+            "residue_burned_kg nor energy; give at least one"
+        )
+    if processed is None:
+        fates = {BURNED_FLOW: np.zeros(draws)}
+        fates_det = {BURNED_FLOW: np.zeros(1)}
+    else:
+        intake = _activity_value(rows, INTAKE_KG, draws, rng)
+        modes = (assume.residue_share, assume.open_burn_share, assume.landfill_share)
+        shares = [triangular_draws(u, draws, rng) for u in modes]
+        intake_draws = intake[0] if intake else np.full(draws, np.nan)
+        intake_det = intake[1] if intake else float("nan")
+        fates = residue_fates(intake_draws, processed[0], *shares)
+        fates_det = residue_fates(
+            np.array([intake_det]),
+            np.array([processed[1]]),
+            *(np.array([u.mode]) for u in modes),
+        )
+    if burned is None:
+        return fates, fates_det, "assumed shares" if processed is not None else "none"
+    fates[BURNED_FLOW] = convert(burned[0], "kg", "t")
+    fates_det[BURNED_FLOW] = np.array([convert(burned[1], "kg", "t")])
+    return fates, fates_det, "measured"
+
+
+def _evidence(rows: pd.DataFrame, burned_basis: str) -> str:
+    """Where the numbers of one line and period come from: ``measured`` (sensors),
+    ``surveyed`` (survey or logbook), a file's own source, and ``assumed residue
+    shares`` when the burned residue comes from the mass balance's assumptions."""
+    tags = set()
+    for source in rows.loc[rows["quantity"] != PERIOD_DAYS, "source"].astype(str):
+        tags.add("surveyed" if source.startswith("surveyed") else source)
+    if burned_basis == "assumed shares":
+        tags.add("assumed residue shares")
+    return "; ".join(sorted(tags))
+
+
+def _has_energy(rows: pd.DataFrame) -> bool:
+    quantities = set(rows["quantity"].astype(str))
+    return bool(
+        quantities & {ENERGY_KWH, ELECTRICITY_KWH}
+        or any(q.startswith(FUEL_KWH_PREFIX) for q in quantities)
+    )
+
+
 def _activity_value(
     rows: pd.DataFrame, quantity: str, draws: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, float] | None:
@@ -185,7 +252,7 @@ def _activity_value(
     if part.empty:
         return None
     value, low, high = (float(part[c].sum()) for c in ("value", "low", "high"))
-    return _triangular(Uncertain(value, low, high), draws, rng), value
+    return triangular_draws(Uncertain(value, low, high), draws, rng), value
 
 
 def estimate_releases(
@@ -196,6 +263,7 @@ def estimate_releases(
     draws: int = 10_000,
     seed: int = 2019,
     gwp_set: str = "AR5",
+    substitutions: Mapping[str, str] | None = None,
 ) -> Estimate:
     """Releases per line, period, source and factor, with Monte Carlo statistics.
 
@@ -216,6 +284,9 @@ def estimate_releases(
         Seed of the generator; the same seed and inputs give the same result.
     gwp_set
         ``AR4``, ``AR5`` or ``AR6``, for the CO2e rows.
+    substitutions
+        Factor id -> the id used in its place (a factor choice of the sensitivity
+        analysis, :mod:`models.factor_choice`); both must have the same activity basis.
 
     Raises
     ------
@@ -238,44 +309,34 @@ def estimate_releases(
     used = {k: assumptions[k] for k in kinds}
     _check_sources(library, used)
 
+    swap = dict(substitutions or {})
+    _check_swaps(library, swap)
     rng = np.random.default_rng(seed)
     # Factor draws first, in a fixed order, shared by every line and period kind.
-    factor_ids = sorted({f for a in used.values() for ids in a.sources.values() for f in ids})
-    factor_draws = {f: _factor_draws(library[f], draws, rng) for f in factor_ids}
+    fuels = _fuels(activities)
+    listed = {f for a in used.values() for ids in a.sources.values() for f in ids}
+    listed |= {f for fuel in fuels for f in FURNACE_FACTORS[fuel]}
+    factor_ids = sorted({swap.get(f, f) for f in listed})
+    drawn = {f: factor_draws(library[f], draws, rng) for f in factor_ids}
 
     release_rows: list[dict[str, object]] = []
     arrays: dict[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]] = {}
     balance_rows: list[dict[str, object]] = []
     days: dict[tuple[str, str, str], float] = {}
+    evidence: dict[tuple[str, str, str], str] = {}
     groups = activities.groupby(["period", "site", "line"], sort=True)
     for (kind, site, line), rows in groups:
         assume = used[str(kind)]
         key = (str(kind), str(site), str(line))
-        processed = _activity_value(rows, PROCESSED_KG, draws, rng)
-        if processed is None:
-            raise ModelError(f"{site}/{line} {kind}: the activity table has no processed_kg")
-        intake = _activity_value(rows, INTAKE_KG, draws, rng)
         energy = _activity_value(rows, ENERGY_KWH, draws, rng)
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
-        shares = [
-            _triangular(u, draws, rng)
-            for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
-        ]
-        intake_draws = intake[0] if intake else np.full(draws, np.nan)
-        intake_det = intake[1] if intake else float("nan")
-        fates = residue_fates(intake_draws, processed[0], *shares)
-        fates_det = residue_fates(
-            np.array([intake_det]),
-            np.array([processed[1]]),
-            *(
-                np.array([u.mode])
-                for u in (assume.residue_share, assume.open_burn_share, assume.landfill_share)
-            ),
-        )
+        fates, fates_det, burned_basis = _mass_balance(rows, assume, draws, rng, key)
+        evidence[key] = _evidence(rows, burned_basis)
         for flow, values in fates.items():
             balance_rows.append(
                 {"period": kind, "site": site, "line": line, "flow": flow, "unit": "t"}
+                | {"basis": burned_basis if flow == BURNED_FLOW else "mass balance"}
                 | summarise(values, float(fates_det[flow][0]))
             )
         # The same calculation for the draws and for the deterministic value.
@@ -284,11 +345,16 @@ def estimate_releases(
         source_det = source_activities(
             float(fates_det[BURNED_FLOW][0]), energy and energy[1], carrier
         )
-        for source, (act, act_unit) in source_draws.items():
-            act_det = source_det[source][0]
-            for factor_id in assume.sources.get(source, ()):
+        terms = [
+            (source, "", act, source_det[source][0], act_unit, assume.sources.get(source, ()))
+            for source, (act, act_unit) in source_draws.items()
+        ]
+        terms += _fuel_terms(rows, assume, draws, rng)
+        for source, fuel, act, act_det, act_unit, ids in terms:
+            for listed_id in ids:
+                factor_id = swap.get(listed_id, listed_id)
                 factor = library[factor_id]
-                released = release(act, factor_draws[factor_id])
+                released = release(act, drawn[factor_id])
                 det = release(act_det, factor.value)
                 row_key = (
                     key[0],
@@ -305,6 +371,7 @@ def estimate_releases(
                         "site": site,
                         "line": line,
                         "source": source,
+                        "fuel": fuel,
                         "activity": act_det,
                         "activity_unit": act_unit,
                         "pollutant": factor.pollutant,
@@ -315,87 +382,15 @@ def estimate_releases(
                         "class_code": factor.class_code,
                         "citation": factor.citation,
                     }
+                    | {"headline": det}
                     | summarise(released, det)
                 )
-    totals = _totals(arrays, days, library, gwp, draws)
     return Estimate(
         releases=pd.DataFrame(release_rows),
-        totals=totals,
+        totals=release_totals(arrays, days, library, gwp, draws, evidence),
         mass_balance=pd.DataFrame(balance_rows),
         draws=draws,
         seed=seed,
         factor_set_version=library.version,
         gwp_set=gwp_set,
     )
-
-
-def _totals(
-    arrays: Mapping[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]],
-    days: Mapping[tuple[str, str, str], float],
-    library: FactorLibrary,
-    gwp: Mapping[str, float],
-    draws: int,
-) -> pd.DataFrame:
-    """Sum sources, add all-lines, CO2e and reduction rows."""
-    # (period, site, line, pollutant, vector, unit) -> (draws, deterministic, factor ids)
-    sums: dict[tuple[str, ...], tuple[np.ndarray, float, set[str]]] = {}
-
-    def add(key: tuple[str, ...], values: np.ndarray, det: float, ids: set[str]) -> None:
-        if key in sums:
-            old = sums[key]
-            sums[key] = (old[0] + values, old[1] + det, old[2] | ids)
-        else:
-            sums[key] = (values.copy(), det, set(ids))
-
-    for (kind, site, line, pollutant, vector, unit), parts in arrays.items():
-        values = np.sum([p[0] for p in parts], axis=0)
-        det = sum(p[1] for p in parts)
-        ids = {p[2] for p in parts}
-        for s, ln in ((site, line), (ALL, ALL)):
-            add((kind, s, ln, pollutant, vector, unit), values, det, ids)
-            gas = GAS_OF_POLLUTANT.get(pollutant)
-            if gas is not None:
-                # Library gas factors are in kg of the gas; GWP makes them kg CO2e.
-                add((kind, s, ln, "CO2e", "air", "kg CO2e"), values * gwp[gas], det * gwp[gas], ids)
-    # Reduction over the post period: baseline at the post period's rate, minus post,
-    # per line; the all-lines reduction is the sum of the lines' reductions.
-    for key in sorted({k[1:] for k in sums if k[1] != ALL}):
-        base = sums.get((BASELINE, *key))
-        post = sums.get((POST, *key))
-        if base is None or post is None:
-            continue
-        site, line = key[0], key[1]
-        ratio = _duration_ratio(days, site, line)
-        values = base[0] * ratio - post[0]
-        det = base[1] * ratio - post[1]
-        ids = base[2] | post[2]
-        add((REDUCTION, *key), values, det, ids)
-        add((REDUCTION, ALL, ALL, *key[2:]), values, det, ids)
-    rows = []
-    for (kind, site, line, pollutant, vector, unit), (values, det, ids) in sums.items():
-        rows.append(
-            {
-                "period": kind,
-                "site": site,
-                "line": line,
-                "pollutant": pollutant,
-                "vector": vector,
-                "unit": unit,
-                "factor_ids": ";".join(sorted(ids)),
-                "verification": _weakest([library[i].verification for i in ids]),
-            }
-            | summarise(values, det)
-        )
-    order = {kind: i for i, kind in enumerate(RESULT_PERIODS)}
-    frame = pd.DataFrame(rows)
-    frame["_order"] = frame["period"].map(order)
-    frame["_all"] = frame["site"] == ALL
-    frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])
-    return frame.drop(columns=["_order", "_all"]).reset_index(drop=True)
-
-
-def _duration_ratio(days: Mapping[tuple[str, str, str], float], site: str, line: str) -> float:
-    """Post over baseline period length of one line [-]."""
-    base = days.get((BASELINE, site, line), 0.0)
-    post = days.get((POST, site, line), 0.0)
-    return post / base if base > 0 and post > 0 else 1.0

@@ -94,9 +94,11 @@ def survey_activity_input(
 ) -> pd.DataFrame:
     r"""Survey rows summed per site and line, as input of ``activity_from_survey``.
 
-    Per site and line: ``processed_kg`` = Σ plastic processed; ``intake_kg`` = Σ
-    (plastic processed + residue) over rows that give the residue (intake :math:`I =
-    P + R` with no change of stock, as in :mod:`models.mass_balance`); ``energy_kwh`` =
+    Per site and line: ``processed_kg`` = Σ plastic processed; ``intake_kg`` =
+    :math:`P + R` over every row (no change of stock, as in :mod:`models.mass_balance`),
+    where rows without a residue weighing get the residue rate of the rows with one
+    (:math:`R = P \cdot \sum R_w / \sum P_w`), so intake never falls below processed;
+    left out when no row weighs the residue; ``energy_kwh`` =
     Σ (electricity + fuel mass × NCV / 3.6 MJ/kWh) with NCV from
     :data:`FUEL_NCV_MJ_PER_KG`; ``running_h`` = Σ hours worked. A quantity is left out
     when no row gives it. Ranges are ``value × (1 ∓ relative_uncertainty)``: recall and
@@ -130,7 +132,7 @@ def survey_activity_input(
     >>> table[["line", "quantity", "value", "unit"]].round(1)
          line      quantity   value unit
     0  line-1    energy_kwh   801.7  kWh
-    1  line-1     intake_kg   880.0   kg
+    1  line-1     intake_kg  1100.0   kg
     2  line-1  processed_kg  1000.0   kg
     3  line-1     running_h    18.0    h
     """
@@ -150,7 +152,7 @@ def survey_activity_input(
         )
     frame["line"] = lines.where(lines != "", frame["site"].map(mapping))
     frame[ENERGY_KWH] = _energy_kwh(frame)
-    frame[INTAKE_KG] = frame["plastic_processed_kg"] + frame["residue_kg"]
+    frame[INTAKE_KG] = _intake_kg(frame)
     quantities = {
         ENERGY_KWH: (ENERGY_KWH, ACTIVITY_QUANTITIES[ENERGY_KWH]),
         INTAKE_KG: (INTAKE_KG, ACTIVITY_QUANTITIES[INTAKE_KG]),
@@ -178,6 +180,21 @@ def survey_activity_input(
                 )
             )
     return pd.DataFrame(out, columns=columns)
+
+
+def _intake_kg(rows: pd.DataFrame) -> pd.Series:
+    """Processed plus residue of each row [kg]; a row without a residue weighing gets the
+    residue per kg processed of the weighed rows of its site and line; NaN when no row of
+    the group weighs its residue."""
+    processed = rows["plastic_processed_kg"].astype(float)
+    residue = rows["residue_kg"].astype(float)
+    weighed = residue.notna() & processed.notna()
+    keys = [rows["site"], rows["line"]]
+    rate = residue.where(weighed).groupby(keys).transform("sum") / processed.where(weighed).groupby(
+        keys
+    ).transform("sum")
+    rate = rate.where(weighed.groupby(keys).transform("any"))
+    return processed + residue.where(weighed, processed * rate)
 
 
 def _energy_kwh(rows: pd.DataFrame) -> np.ndarray:

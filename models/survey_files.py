@@ -11,10 +11,17 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.survey_schema import COLUMNS, REQUIRED_COLUMNS, RawTable, SurveyFileError
+from models.survey_schema import (
+    COLUMN_ALIASES,
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    RawTable,
+    SurveyFileError,
+)
 
 __all__ = ["decode_csv", "read_csv_table", "read_survey_file", "read_xlsx_table"]
 
@@ -52,8 +59,16 @@ def decode_csv(data: bytes, *, name: str = "<bytes>") -> str:
 
 
 def _normalise_name(name: object) -> str:
-    text = "" if name is None else str(name)
-    return re.sub(r"[\s\-]+", "_", text.strip().lower())
+    """The column a header cell names: English as written (any case, spaces or hyphens
+    for ``_``, units in brackets), or a Vietnamese alias (:data:`COLUMN_ALIASES`).
+
+    >>> _normalise_name("Nhựa xử lý (kg)"), _normalise_name("Plastic Processed kg")
+    ('plastic_processed_kg', 'plastic_processed_kg')
+    """
+    text = unicodedata.normalize("NFC", "" if name is None else str(name))
+    text = re.sub(r"[()\[\]]", " ", text.strip().lower())
+    key = re.sub(r"[\s\-]+", "_", text.strip())
+    return COLUMN_ALIASES.get(key, key)
 
 
 def _check_header(name: str, header: Sequence[object]) -> tuple[str, ...]:
@@ -118,7 +133,7 @@ def read_csv_table(data: bytes, *, name: str = "<bytes>") -> RawTable:
         ) from None
     if header is None:
         raise SurveyFileError(f"{name}: the file is empty; start from the survey template")
-    return RawTable(name, header, tuple(records))
+    return RawTable(name, header, tuple(records), decimal_comma=delimiter == ";")
 
 
 def read_xlsx_table(path: Path) -> RawTable:

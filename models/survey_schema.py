@@ -46,7 +46,9 @@ from models.errors import ModelError
 
 __all__ = [
     "BURNED_OPEN",
+    "COAL_KIND",
     "COLUMNS",
+    "COLUMN_ALIASES",
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
     "NO_FUEL",
@@ -108,12 +110,37 @@ RESIDUE_FATES: tuple[str, ...] = (
 #: Guidelines Vol. 2 ch. 1 Table 1.2 defaults, **not verified** against the primary
 #: document. ``waste_plastic``: 30 MJ/kg, a design assumption (clean PE/PP ≈ 43-46
 #: MJ/kg; the residue burned under furnaces is wet and dirty); IPCC gives no default.
+#: The coal type of the ``coal`` heating value; the coal CO2 factor of
+#: :data:`models.mass_balance.FURNACE_FACTORS` must be of the same type.
+COAL_KIND = "anthracite"
 FUEL_NCV_MJ_PER_KG: dict[str, float] = {
     "coal": 26.7,
     "wood": 15.6,
     "lpg": 47.3,
     "municipal_waste": 10.0,
     "waste_plastic": 30.0,
+}
+#: Vietnamese column headers, as field staff write them, and the column each stands
+#: for (normalised: lower case, NFC, spaces and hyphens as ``_``, brackets dropped).
+COLUMN_ALIASES: dict[str, str] = {
+    "địa_điểm": "site",
+    "làng_nghề": "site",
+    "hộ": "household",
+    "mã_hộ": "household",
+    "dây_chuyền": "line",
+    "ngày": "date",
+    "nhựa_xử_lý_kg": "plastic_processed_kg",
+    "khối_lượng_nhựa_kg": "plastic_processed_kg",
+    "phế_thải_kg": "residue_kg",
+    "chất_thải_còn_lại_kg": "residue_kg",
+    "xử_lý_phế_thải": "residue_fate",
+    "loại_nhiên_liệu": "fuel_type",
+    "nhiên_liệu_kg": "fuel_kg",
+    "điện_kwh": "electricity_kwh",
+    "giờ_làm_việc_h": "hours_worked_h",
+    "số_giờ_làm_việc": "hours_worked_h",
+    "nguồn": "source",
+    "ghi_chú": "note",
 }
 #: Columns of the good rows (:attr:`SurveyImport.rows`); ``household``/``line`` are
 #: ``""`` when not given, ``date`` is ``YYYY-MM-DD``, numbers are float (NaN unknown),
@@ -172,6 +199,9 @@ class RawTable:
     name: str
     header: tuple[str, ...]
     records: tuple[tuple[int, tuple[object, ...]], ...]
+    #: Numbers use a decimal comma (a semicolon-separated CSV, as Excel writes it under a
+    #: Vietnamese locale).
+    decimal_comma: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,39 @@ def _plausible(day: date) -> tuple[str | None, str | None]:
     return day.isoformat(), None
 
 
-def _parse_number(column: str, cell: object) -> tuple[float, str | None]:
-    """(value, None) or (NaN, reason); an empty cell is (NaN, None)."""
+_THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
+
+
+def _decimal_comma(column: str, shown: str) -> tuple[str | None, str | None]:
+    """A number written under a Vietnamese locale (decimal comma, dot between thousands)
+    as Python reads it, or the reason it is truly ambiguous.
+
+    >>> _decimal_comma("fuel_kg", "12,5"), _decimal_comma("fuel_kg", "1.234,5")
+    (('12.5', None), ('1234.5', None))
+    >>> _decimal_comma("fuel_kg", "1.234")[1].split(":")[0]
+    "fuel_kg '1.234' is ambiguous"
+    """
+    if "," in shown and "." in shown:
+        if shown.rfind(".") > shown.rfind(","):
+            return None, f"{column} {shown!r} mixes a decimal comma and a decimal dot"
+        return shown.replace(".", "").replace(",", "."), None
+    if "," in shown:
+        return shown.replace(",", "."), None
+    if _THOUSANDS_DOT.match(shown):
+        return None, (
+            f"{column} {shown!r} is ambiguous: in a semicolon file (Vietnamese Excel) the "
+            f"dot groups thousands, elsewhere it is a decimal point; write "
+            f"{shown.replace('.', '')} or {shown.replace('.', ',')}"
+        )
+    return shown, None
+
+
+def _parse_number(
+    column: str, cell: object, decimal_comma: bool = False
+) -> tuple[float, str | None]:
+    """(value, None) or (NaN, reason); an empty cell is (NaN, None). ``decimal_comma``:
+    the file comes from a Vietnamese-locale Excel (semicolon-separated), so ``12,5`` is
+    12.5 and ``1.234,5`` is 1234.5; a bare ``1.234`` is refused as ambiguous."""
     if isinstance(cell, bool):
         return math.nan, f"{column} must be a number, got {cell!r}"
     if isinstance(cell, int | float):
@@ -90,7 +121,12 @@ def _parse_number(column: str, cell: object) -> tuple[float, str | None]:
         shown = _text(cell)
         if not shown:
             return math.nan, None
-        if "," in shown:
+        if decimal_comma:
+            converted, problem = _decimal_comma(column, shown)
+            if problem or converted is None:
+                return math.nan, problem
+            shown = converted
+        elif "," in shown:
             return math.nan, f"{column} {shown!r}: use a dot as decimal separator, no commas"
         try:
             value = float(shown)
@@ -139,7 +175,10 @@ def _row_hash(values: Mapping[str, object]) -> str:
 
 
 def _validate_row(
-    cells: dict[str, object], catalog: SurveyCatalog, default_source: str
+    cells: dict[str, object],
+    catalog: SurveyCatalog,
+    default_source: str,
+    decimal_comma: bool = False,
 ) -> tuple[dict[str, object], list[str]]:
     reasons: list[str] = []
     row: dict[str, object] = {}
@@ -168,7 +207,7 @@ def _validate_row(
         reasons.append(problem)
     row.update(site=site, household=household, line=line, date=iso_date)
     for column in NUMBER_COLUMNS:
-        value, problem = _parse_number(column, cells.get(column))
+        value, problem = _parse_number(column, cells.get(column), decimal_comma)
         if problem:
             reasons.append(problem)
         elif column == "plastic_processed_kg" and math.isnan(value):
@@ -235,7 +274,7 @@ def validate_table(
             )
             continue
         named = dict(zip(table.header, cells, strict=False))
-        row, reasons = _validate_row(named, catalog, source)
+        row, reasons = _validate_row(named, catalog, source, table.decimal_comma)
         if not reasons:
             key = tuple(row[k] for k in KEY_COLUMNS)
             if key in first_line:

@@ -23,8 +23,10 @@ __all__ = [
     "CARRIER_FUEL",
     "CONTROL",
     "ELECTRICITY",
+    "ELECTRICITY_KWH",
     "ENERGY_CARRIERS",
     "ENERGY_KWH",
+    "FUEL_KWH_PREFIX",
     "FURNACE_FUEL",
     "GROUPS",
     "INTAKE_KG",
@@ -35,6 +37,7 @@ __all__ = [
     "PROCESSED_KG",
     "REDUCTION",
     "RELEASE_SOURCES",
+    "RESIDUE_BURNED_KG",
     "RESIDUE_OPEN_BURNED",
     "RESULT_PERIODS",
     "RUNNING_H",
@@ -88,6 +91,14 @@ INTAKE_KG: Final = "intake_kg"
 PROCESSED_KG: Final = "processed_kg"
 #: Energy-counter increase [kWh].
 ENERGY_KWH: Final = "energy_kwh"
+#: Residue burned in the open, weighed or surveyed [kg]: used as given instead of the
+#: mass balance's assumed shares.
+RESIDUE_BURNED_KG: Final = "residue_burned_kg"
+#: Grid electricity of a household or line whose other energy is fuel [kWh] (surveys).
+ELECTRICITY_KWH: Final = "electricity_kwh"
+#: Prefix of the fuel energy of one furnace fuel [kWh, lower heating value]:
+#: ``fuel_kwh:coal``, ``fuel_kwh:wood`` ... (surveys; the fuel picks the factors).
+FUEL_KWH_PREFIX: Final = "fuel_kwh:"
 #: Hours in the ``running`` state [h].
 RUNNING_H: Final = "running_h"
 #: Length of the period [d], so periods of different length compare at the same rate.
@@ -97,6 +108,8 @@ ACTIVITY_QUANTITIES: Final[dict[str, str]] = {
     INTAKE_KG: "kg",
     PROCESSED_KG: "kg",
     ENERGY_KWH: "kWh",
+    ELECTRICITY_KWH: "kWh",
+    RESIDUE_BURNED_KG: "kg",
     RUNNING_H: "h",
     PERIOD_DAYS: "d",
 }

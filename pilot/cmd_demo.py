@@ -42,10 +42,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"  {'complete' if row['complete'] else 'INCOMPLETE'}"
         )
     for row in summary.get("estimates", {}).get("all_lines", []):
+        pct = row.get("reduction_pct")
+        relative = f", {pct:.0f} % of the baseline" if pct is not None and pct == pct else ""
         print(
-            f"{row['period']:<10} {row['pollutant']:<7} {row['vector']:<5} mean "
-            f"{row['mean']:.4g} {row['unit']} (95 % {row['p2_5']:.4g} .. {row['p97_5']:.4g},"
-            f" factors {row['verification']})"
+            f"{row['period']:<10} {row['pollutant']:<7} {row['vector']:<5} "
+            f"{row['headline']:.4g} {row['unit']} (95 % {row['p2_5']:.4g} .. {row['p97_5']:.4g}"
+            f"{relative}; mean {row['mean']:.4g}; factors {row['verification']})"
         )
     demo_config_file = Path(summary["demo_config"])
     demo_config = load_config(demo_config_file)

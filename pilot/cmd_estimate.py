@@ -14,17 +14,33 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pilot.context import load_config_arg
 from pilot.pipeline.activity import extract_windows
-from pilot.pipeline.estimate import TOTAL_COLUMNS, MonteCarlo, estimate, factor_library
+from pilot.pipeline.estimate import (
+    TOTAL_COLUMNS,
+    InventoryActivity,
+    MonteCarlo,
+    estimate,
+    factor_library,
+    factor_sensitivity,
+    inventory_activity,
+)
+from pilot.pipeline.evidence import EvidenceActivity, with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 
-__all__ = ["cmd_estimate", "cmd_factors", "register"]
+__all__ = ["NOT_QUANTIFIED", "cmd_estimate", "cmd_factors", "register"]
+
+#: What the estimate cannot count, said instead of printing 0.
+NOT_QUANTIFIED = (
+    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
+    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
+)
 
 #: Columns of ``pilot factors list``.
 FACTOR_COLUMNS = [
@@ -53,35 +69,78 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
     else:
         with pd.option_context("display.width", 200, "display.max_columns", 30):
             shown = frame.copy()
-            for column in ("deterministic", "mean", "median", "p2_5", "p97_5"):
+            for column in ("headline", "deterministic", "mean", "p2_5", "p97_5"):
                 shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+            for column in ("reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"):
+                shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.1f}")
             print(shown.to_string(index=False))
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
     config = load_config_arg(args.config)
     kinds = COMPARED_KINDS if args.period == "compare" else (args.period,)
-    windows = period_windows(config, kinds, site=args.site, line=args.line)
     mc = MonteCarlo(draws=args.draws, seed=args.seed, gwp_set=args.gwp)
-    with DataSource(config) as source:
-        result = estimate(extract_windows(config, source, windows), factor_library(config), mc)
+    library = factor_library(config)
+    assumptions = config.assumptions.model_assumptions()
+    activities: EvidenceActivity | InventoryActivity
+    if args.activity:
+        activities = inventory_activity(Path(args.activity), kinds)
+        described = f"activity file {args.activity}"
+    else:
+        windows = period_windows(config, kinds, site=args.site, line=args.line)
+        with DataSource(config) as source:
+            activities = with_evidence(config, extract_windows(config, source, windows))
+        described = f"{len(windows)} line-period(s)"
+    result = estimate(activities, library, mc, assumptions)
     totals = result.totals[TOTAL_COLUMNS]
+    choices = None
+    if args.period == "compare" and (args.sensitivity or args.format == "table"):
+        choices = factor_sensitivity(activities, library, mc, assumptions)
     if args.period != "compare":
         totals = totals[totals["period"] != "reduction"]
     print(
-        f"pilot: {len(windows)} line-period(s), {result.draws} draws, seed {result.seed}, "
+        f"pilot: {described}, {result.draws} draws, seed {result.seed}, "
         f"factor set {result.factor_set_version}, GWP {result.gwp_set}; rows whose "
         "verification is not 'verified' use factors not checked in the primary document",
         file=sys.stderr,
     )
+    print(
+        f"pilot: {NOT_QUANTIFIED}; add a site-measured factor as [[factors]] to count it",
+        file=sys.stderr,
+    )
     meta = {
+        "not_quantified": NOT_QUANTIFIED,
         "draws": result.draws,
         "seed": result.seed,
         "factor_set_version": result.factor_set_version,
         "gwp_set": result.gwp_set,
     }
+    if choices is not None and args.sensitivity and args.format != "table":
+        _emit(choices, args.format, meta)  # the factor choices only, machine-readable
+        return 0
     _emit(totals.reset_index(drop=True), args.format, meta)
+    if choices is not None:
+        print("\nFactor choice (PCDD/F, all lines; median [95 % interval]):")
+        _emit_choices(choices)
     return 0
+
+
+def _emit_choices(choices: pd.DataFrame) -> None:
+    """The factor-choice sensitivity side by side: one row per choice and vector."""
+    rows = []
+    for (choice, vector, unit), part in choices.groupby(["choice", "vector", "unit"], sort=False):
+        row = {"choice": choice, "vector": vector, "unit": unit}
+        for kind, hit in part.groupby("period", sort=False):
+            first = hit.iloc[0]
+            row[kind] = f"{first.headline:.4g} [{first.p2_5:.4g}, {first.p97_5:.4g}]"
+            if kind == "reduction" and first.reduction_pct == first.reduction_pct:
+                row["reduction %"] = (
+                    f"{first.reduction_pct:.1f} [{first.reduction_pct_p2_5:.1f}, "
+                    f"{first.reduction_pct_p97_5:.1f}]"
+                )
+        rows.append(row)
+    with pd.option_context("display.width", 250, "display.max_colwidth", 60):
+        print(pd.DataFrame(rows).to_string(index=False))
 
 
 def cmd_factors(args: argparse.Namespace) -> int:
@@ -120,6 +179,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     est.add_argument(
         "--gwp", choices=("AR4", "AR5", "AR6"), default=default.gwp_set, help="GWP set"
+    )
+    est.add_argument(
+        "--activity",
+        metavar="FILE.csv",
+        help="estimate from an inventory file instead of the store: columns period, site, "
+        "line, activity, fuel, value, unit, low, high, source (docs/method.md)",
+    )
+    est.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="with --period compare and --format csv|json: print the PCDD/F totals under "
+        "each factor choice instead (the table format always shows them below)",
     )
     est.add_argument("-c", "--config", default=argparse.SUPPRESS, help="configuration file")
     est.set_defaults(func=cmd_estimate)

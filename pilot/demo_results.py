@@ -25,6 +25,7 @@ from pilot.errors import PilotError
 from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import MonteCarlo, estimate, factor_library
 from pilot.pipeline.evaluation import evaluation_data
+from pilot.pipeline.evidence import with_evidence
 from pilot.pipeline.household import household_pages, page_path
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
@@ -40,10 +41,11 @@ _SUMMARY_KEYS = (
     "pollutant",
     "vector",
     "unit",
-    "deterministic",
-    "mean",
+    "headline",
     "p2_5",
     "p97_5",
+    "reduction_pct",
+    "mean",
     "verification",
 )
 
@@ -51,13 +53,16 @@ _SUMMARY_KEYS = (
 def write_estimates(out: Path, config: Config, *, draws: int) -> dict[str, Any]:
     """Release estimates of the demo's windows into ``out/estimates.csv``; the summary.
 
-    The summary keeps the all-lines totals and reductions (mean and 95 % interval) of
-    :data:`SUMMARY_POLLUTANTS` per vector.
+    The summary keeps the all-lines totals and reductions (headline = median, 95 %
+    interval, relative reduction; mean secondary) of :data:`SUMMARY_POLLUTANTS` per vector.
     """
     mc = MonteCarlo(draws=draws, seed=config.simulation.seed)
     with DataSource(config) as source:
         windows = period_windows(config, COMPARED_KINDS)
-        result = estimate(extract_windows(config, source, windows), factor_library(config), mc)
+        activities = with_evidence(config, extract_windows(config, source, windows))
+    result = estimate(
+        activities, factor_library(config), mc, config.assumptions.model_assumptions()
+    )
     totals = result.totals.assign(
         factor_set_version=result.factor_set_version,
         draws=result.draws,

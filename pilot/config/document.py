@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator
 
 from pilot.config.agent import AgentSection
+from pilot.config.assumptions import AssumptionSettings
 from pilot.config.broker import BrokerSection, DeploymentSection
 from pilot.config.fields import Problems
 from pilot.config.line_states import LineStatesSection
@@ -72,6 +73,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("simulation", SimulationSettings),
     SectionSpec("survey", SurveySettings),
     SectionSpec("serve", ServeSettings),
+    SectionSpec("assumptions", AssumptionSettings),
     SectionSpec("sites", SiteSection, required=True, array=True),
     SectionSpec("periods", PeriodSection, array=True),
     SectionSpec(

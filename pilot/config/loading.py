@@ -276,6 +276,7 @@ class _Reader:
             notify=found["notify"],
             survey=found["survey"],
             serve=found["serve"],
+            assumptions=found["assumptions"],
             factors=tuple(dict(entry) for _, entry in factors or ()),
             agent=None if agent is None else agent.settings(lines),
             line_states=found["line_states"].thresholds(),

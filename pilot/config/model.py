@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from models.states import StateThresholds
 from pilot.config.agent import AgentSettings
+from pilot.config.assumptions import AssumptionSettings
 from pilot.config.notify import NotifySettings
 from pilot.config.periods import PERIOD_KINDS, Period
 from pilot.config.serve import ServeSettings
@@ -41,7 +42,7 @@ class Config:
         MQTT topic prefix.
     timezone
         IANA time-zone name for reports; :attr:`tzinfo` gives the zone.
-    broker, store, collector, simulation, alarms, survey, line_states
+    broker, store, collector, simulation, alarms, survey, assumptions, line_states
         Section settings.
     sites, periods
         In configuration order.
@@ -61,6 +62,8 @@ class Config:
     survey: SurveySettings = field(default_factory=SurveySettings)
     #: ``[serve]``: the dashboard in the browser (``pilot serve``).
     serve: ServeSettings = field(default_factory=ServeSettings)
+    #: ``[assumptions]``: assumed shares, fuels and the evidence per period.
+    assumptions: AssumptionSettings = field(default_factory=AssumptionSettings)
     #: ``[[factors]]``: site-measured emission factors, checked mappings of the
     #: ``emission_factors.library`` columns.
     factors: tuple[dict[str, Any], ...] = ()

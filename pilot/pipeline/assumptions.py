@@ -1,7 +1,9 @@
 """The assumptions behind an estimate, as a table with the source of each value.
 
 Every figure that is assumed rather than measured is listed with its value, range and
-source, so the evaluator report shows what decides the result.
+source, so the evaluator report shows what decides the result: the ``[assumptions]``
+keys of the configuration (their meaning names the source), the factor-spread
+fallback, the GWP set and the grid factors.
 """
 
 from __future__ import annotations
@@ -10,22 +12,10 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import FactorLibrary, load_gwp
-from models.mass_balance import DEFAULT_ASSUMPTIONS
 from models.releases import SIGMA_OF_CONFIDENCE
+from pilot.config.assumptions import AssumptionSettings
 
 __all__ = ["assumptions_table"]
-
-#: Where each mass-balance share comes from (public sources; see docs/sources.md).
-SHARE_SOURCES: dict[str, str] = {
-    "residue_share": "≈10 % residual share of the input: 60-70 t/d of residue (SOLEN, "
-    "citing Hưng Yên DONRE; Báo Tin Tức 2024) against 600-650 t/d of input in Minh Khai "
-    "(same sources), our arithmetic; the range is a design assumption",
-    "open_burn_share": "baseline: most residue burned, a design assumption after press "
-    "reports of residue dumped and burned in the villages (VnExpress 2019; Việt Nam News "
-    "2025); post: the residue goes to the pilot line",
-    "landfill_share": "share of unburned residue landfilled; baseline: no pilot line "
-    "existed; post: 0",
-}
 
 
 def _row(name: str, period: str, value: object, unit: str, source: str) -> dict[str, object]:
@@ -40,41 +30,46 @@ def _row(name: str, period: str, value: object, unit: str, source: str) -> dict[
     }
 
 
-def assumptions_table(library: FactorLibrary, gwp_set: str) -> pd.DataFrame:
-    """Mass-balance shares, factor spreads, GWP values and grid factors, with sources.
+def assumptions_table(
+    library: FactorLibrary, gwp_set: str, settings: AssumptionSettings | None = None
+) -> pd.DataFrame:
+    """Every ``[assumptions]`` key with its value, range, unit and source (the key's
+    meaning in the configuration reference), factor spreads, GWP values and grid factors.
 
     Columns ``name, period, value, low, high, unit, source``.
     """
+    settings = settings or AssumptionSettings()
     rows: list[dict[str, object]] = []
-    for kind, assume in DEFAULT_ASSUMPTIONS.items():
-        for name in ("residue_share", "open_burn_share", "landfill_share"):
-            u = getattr(assume, name)
-            row = _row(
-                name.replace("_", " "),
-                kind,
-                u.mode,
-                "-",
-                f"models.mass_balance.DEFAULT_ASSUMPTIONS: {SHARE_SOURCES[name]}",
-            )
-            rows.append(row | {"low": u.low, "high": u.high})
-        rows.append(
-            _row(
-                "energy counter measures",
-                kind,
-                assume.energy_carrier,
-                "",
-                "fuel: furnace fuel energy [TJ = kWh × 3.6e-6] (baseline); "
-                "electricity: grid electricity [MWh] (post line)",
-            )
+    fields = AssumptionSettings.__pydantic_fields__  # type: ignore[attr-defined]
+    for name, info in fields.items():
+        if name.endswith("_range"):
+            continue
+        value = getattr(settings, name)
+        extra = info.json_schema_extra or {}
+        row = _row(
+            f"[assumptions] {name}",
+            "post"
+            if name.startswith("post_")
+            else "baseline"
+            if name.startswith("baseline_")
+            else "both",
+            value,
+            str(extra.get("unit", "")),
+            str(info.description),
         )
+        span = getattr(settings, f"{name}_range", None)
+        if span is not None:
+            row |= {"low": span[0], "high": span[1]}
+        rows.append(row)
     for level, sigma in SIGMA_OF_CONFIDENCE.items():
         rows.append(
             _row(
-                f"factor spread, confidence {level}",
+                f"factor spread fallback, confidence {level}",
                 "both",
                 float(np.exp(1.96 * sigma)),
                 "×/÷ (95 %)",
-                "models.releases.SIGMA_OF_CONFIDENCE: our assumption (the Toolkit gives "
+                "models.draws.SIGMA_OF_CONFIDENCE, for factors without their own range in the "
+                "factor data: our assumption (the Toolkit gives "
                 "only qualitative confidence, order-of-magnitude factors)",
             )
         )

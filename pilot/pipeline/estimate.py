@@ -7,25 +7,36 @@ report is one call: the windows' activity (:mod:`pilot.pipeline.activity`) into
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
 from emission_factors.library import FactorLibrary, load_factors
+from models.factor_choice import factor_choice_sensitivity
+from models.inventory import InventoryError, read_inventory
+from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
 from pilot.config import Config
-from pilot.pipeline.activity import ActivitySet
+from pilot.errors import PilotError
 
 __all__ = [
     "DEFAULT_MONTE_CARLO",
     "TOTAL_COLUMNS",
+    "InventoryActivity",
     "MonteCarlo",
     "estimate",
     "factor_library",
+    "factor_sensitivity",
+    "inventory_activity",
     "used_factor_ids",
 ]
 
-#: Columns of the totals that ``pilot estimate`` prints, in order.
+#: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
+#: the draws of a sum) with its 95 % interval, the relative reduction [%] with its
+#: interval, then the deterministic value and the mean as secondary columns.
 TOTAL_COLUMNS: list[str] = [
     "period",
     "site",
@@ -33,12 +44,16 @@ TOTAL_COLUMNS: list[str] = [
     "pollutant",
     "vector",
     "unit",
-    "deterministic",
-    "mean",
-    "median",
+    "headline",
     "p2_5",
     "p97_5",
+    "reduction_pct",
+    "reduction_pct_p2_5",
+    "reduction_pct_p97_5",
+    "deterministic",
+    "mean",
     "verification",
+    "evidence",
     "factor_ids",
 ]
 
@@ -72,11 +87,80 @@ def factor_library(config: Config) -> FactorLibrary:
     return load_factors(site_factors=config.factors, site_origin=f"{origin}: factors")
 
 
-def estimate(activities: ActivitySet, library: FactorLibrary, mc: MonteCarlo) -> Estimate:
+class ActivitySource(Protocol):
+    """Anything that gives an activity table: the windows' extracted activity
+    (:class:`pilot.pipeline.activity.ActivitySet`) or an inventory file."""
+
+    def table(self) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class InventoryActivity:
+    """The activity table of an inventory file (``pilot estimate --activity``)."""
+
+    frame: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """The activity table (:data:`models.activity_table.ACTIVITY_COLUMNS`)."""
+        return self.frame
+
+
+def inventory_activity(path: Path, kinds: Sequence[str]) -> InventoryActivity:
+    """Read an inventory file (:mod:`models.inventory`), keeping the period kinds asked.
+
+    Raises
+    ------
+    PilotError
+        An unreadable file, or every bad row as ``FILE:LINE: reason`` (nothing computed).
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PilotError(f"cannot read activity file {path}: {exc}") from exc
+    try:
+        frame = read_inventory(text, name=str(path))
+    except InventoryError as exc:
+        raise PilotError("\n".join([*exc.problems, "nothing computed; fix these rows"])) from exc
+    frame = frame[frame["period"].isin(kinds)].reset_index(drop=True)
+    if frame.empty:
+        raise PilotError(f"{path}: no rows of period(s) {', '.join(kinds)}")
+    return InventoryActivity(frame)
+
+
+def estimate(
+    activities: ActivitySource,
+    library: FactorLibrary,
+    mc: MonteCarlo,
+    assumptions: Mapping[str, Assumptions] | None = None,
+) -> Estimate:
     """Releases of every window of ``activities``
-    (:func:`models.releases.estimate_releases`)."""
+    (:func:`models.releases.estimate_releases`), under ``assumptions`` (the
+    configuration's ``[assumptions]``; the model defaults when None)."""
     return estimate_releases(
-        activities.table(), library, draws=mc.draws, seed=mc.seed, gwp_set=mc.gwp_set
+        activities.table(),
+        library,
+        assumptions=assumptions or DEFAULT_ASSUMPTIONS,
+        draws=mc.draws,
+        seed=mc.seed,
+        gwp_set=mc.gwp_set,
+    )
+
+
+def factor_sensitivity(
+    activities: ActivitySource,
+    library: FactorLibrary,
+    mc: MonteCarlo,
+    assumptions: Mapping[str, Assumptions] | None = None,
+) -> pd.DataFrame:
+    """All-lines PCDD/F under each factor choice
+    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""
+    return factor_choice_sensitivity(
+        activities.table(),
+        library,
+        assumptions=assumptions or DEFAULT_ASSUMPTIONS,
+        draws=mc.draws,
+        seed=mc.seed,
+        gwp_set=mc.gwp_set,
     )
 
 

@@ -28,8 +28,10 @@ from pilot.pipeline.estimate import (
     MonteCarlo,
     estimate,
     factor_library,
+    factor_sensitivity,
     used_factor_ids,
 )
+from pilot.pipeline.evidence import with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, Window, windows_frame
 from pilot.versions import software_version
@@ -46,10 +48,10 @@ MIN_COMPLETENESS = 0.8
 def evaluation_steps(windows: Sequence[Window]) -> int:
     """How many steps :func:`evaluation_data` and the report writer announce (progress).
 
-    One per window, releases, indicators and provenance, then the writer's tables, six
-    pages and the PDF.
+    One per window, releases, factor choices, indicators and provenance, then the
+    writer's tables, seven pages and the PDF.
     """
-    return len(windows) + 3 + 1 + 6 + 1
+    return len(windows) + 4 + 1 + 7 + 1
 
 
 def evaluation_data(
@@ -83,10 +85,14 @@ def evaluation_data(
     activities = extract_windows(config, source, windows, by_day=True)
     for window in activities.windows:
         on_step(f"{window.window.site}/{window.window.line} {window.window.kind}")
-    result = estimate(activities, library, mc)
+    assumptions = config.assumptions.model_assumptions()
+    evidence = with_evidence(config, activities)
+    result = estimate(evidence, library, mc, assumptions)
     on_step("releases")
+    sensitivity = factor_sensitivity(evidence, library, mc, assumptions)
+    on_step("factor choices")
     try:
-        daily = daily_indicator_frame(_day_table(activities), library)
+        daily = daily_indicator_frame(_day_table(activities), library, assumptions=assumptions)
         comparison = compare_indicators(
             daily, by=("site", "line"), n_resamples=n_resamples, seed=mc.seed
         )
@@ -112,7 +118,7 @@ def evaluation_data(
         comparison=comparison,
         totals=result.totals,
         factors=factors,
-        assumptions=assumptions_table(library, mc.gwp_set),
+        assumptions=assumptions_table(library, mc.gwp_set, config.assumptions),
         draws=result.draws,
         seed=result.seed,
         gwp_set=result.gwp_set,
@@ -122,6 +128,7 @@ def evaluation_data(
         min_completeness=MIN_COMPLETENESS,
         footer=footer,
         tz=config.tzinfo,
+        sensitivity=sensitivity,
     )
 
 

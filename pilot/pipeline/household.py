@@ -106,8 +106,13 @@ def household_pages(
         windows = [w for line, _ in parts for w in baseline.get((site.id, line), [])]
         own = survey[(survey["site"] == site.id) & (survey["household"] == code)]
         village = survey[survey["site"] == site.id]
+        # The configuration's [assumptions], as in the evaluator report.
         avoided = avoided_open_burning(
-            float(deliveries["value"].sum()), library, draws=mc.draws, seed=mc.seed
+            float(deliveries["value"].sum()),
+            library,
+            assumptions=config.assumptions.model_assumptions(),
+            draws=mc.draws,
+            seed=mc.seed,
         )
         factor = library[avoided.factor_air]
         lines = [config.line(site.id, line) for line, _ in parts]

@@ -84,6 +84,7 @@ def write_evaluation_report(
     csv_frames = {
         "indicators": data.comparison,
         "releases": data.totals.assign(draws=data.draws, seed=data.seed, gwp_set=data.gwp_set),
+        "sensitivity": data.sensitivity,
         "factors": factor_table(data.factors),
         "completeness": data.completeness,
         "assumptions": data.assumptions,

@@ -3,7 +3,7 @@ and the CSV tables written beside the PDF."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ __all__ = [
 CSV_TABLES: tuple[str, ...] = (
     "indicators",
     "releases",
+    "sensitivity",
     "factors",
     "completeness",
     "assumptions",
@@ -92,6 +93,9 @@ class EvaluationData:
         Reproducibility footer.
     tz
         Time zone of every printed time.
+    sensitivity
+        The all-lines PCDD/F totals under each factor choice
+        (:func:`models.factor_choice.factor_choice_sensitivity`); empty: no page.
     """
 
     deployment: str
@@ -112,6 +116,7 @@ class EvaluationData:
     min_completeness: float
     footer: Footer
     tz: ZoneInfo
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def period_text(windows: pd.DataFrame, tz: ZoneInfo) -> str:

@@ -20,10 +20,12 @@ from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
     assumption_rows,
     completeness_rows,
+    evidence_text,
     factor_rows,
     factor_table,
     indicator_rows,
     release_rows,
+    sensitivity_rows,
 )
 from reports.layout import A4_LANDSCAPE, GREY, PALE, PALE_RED, RED, Document, Margins
 from reports.tables import Column, NextPage, Table
@@ -36,6 +38,7 @@ __all__ = [
     "indicator_page",
     "method_page",
     "release_page",
+    "sensitivity_page",
 ]
 
 #: Margins of every page: the content starts under the subtitle [page fraction].
@@ -64,8 +67,10 @@ def method_page(doc: Document, d: EvaluationData) -> None:
         "   (A: activity in the factor's unit, t burned / TJ fuel / MWh; EF: emission factor).",
         r"Reduction over the post period:  $\Delta = E_{baseline}\cdot D_{post}/D_{baseline}"
         r" - E_{post}$   (D: period length [d]).",
-        f"Monte Carlo: {d.draws} draws, seed {d.seed}; factors lognormal with the factor as "
-        f"median and 95 % range {sigma} by Toolkit confidence (our assumption); activities "
+        f"Monte Carlo: {d.draws} draws, seed {d.seed}; each factor from its own 95 % range in "
+        "the factor data with its reason (physical bounds for CO2, a tight grid range, "
+        "order of magnitude for Toolkit factors; see the factor page), else lognormal with "
+        f"the factor as median and 95 % range {sigma} by confidence (our assumption); activities "
         "triangular (measured mass m(1−a) .. m/c(1+a), a = 5 % sensor accuracy, c = covered "
         "share; energy ±2 %); mass-balance shares triangular (page 5). One draw per factor "
         "serves both periods. Intervals are the 2.5 and 97.5 percentiles of the draws. CO2e "
@@ -151,37 +156,49 @@ def release_page(doc: Document, d: EvaluationData) -> None:
     title = "Releases by pollutant and vector, all selected lines"
     page = doc.new_page(
         title,
-        "Mean [95 % interval] of the Monte Carlo draws over each monitored period; the "
-        "reduction is the baseline scaled to the post period's length minus the post "
-        "release (positive = less released).",
+        "Headline [95 % interval]: the median of the draws for a sum of factors, the "
+        "deterministic value for one factor, over each monitored period (the "
+        "household page shows the same value); the reduction is the baseline scaled to the "
+        "post period's length minus the post release (positive = less released), also as a "
+        "share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
+        "secondary.",
     )
+    names = ["pollutant", "vector", "unit", "baseline", "post", "reduction", "reduction %"]
     columns = [
-        Column("pollutant", 0.08, 12),
-        Column("vector", 0.06, 10),
-        Column("unit", 0.07, 12),
-        Column("baseline", 0.22, 40),
-        Column("post", 0.22, 40),
-        Column("reduction", 0.22, 40),
-        Column("factors", 0.13, 20),
+        Column("pollutant", 0.07, 12),
+        Column("vector", 0.05, 10),
+        Column("unit", 0.06, 12),
+        Column("baseline", 0.16, 34),
+        Column("post", 0.16, 34),
+        Column("reduction", 0.16, 34),
+        Column("reduction %", 0.10, 18),
+        Column("mean (secondary)", 0.14, 30),
+        Column("factors", 0.08, 14),
     ]
-    rows = (
-        table[["pollutant", "vector", "unit", "baseline", "post", "reduction", "verification"]]
-        .to_numpy()
-        .tolist()
-    )
+    rows = table[[*names, "mean", "verification"]].to_numpy().tolist()
     unverified = (table["verification"] != "verified").to_numpy()
-    drawn = Table(columns, rows, fontsize=8, emphasis=lambda i, j: j == 6 and bool(unverified[i]))
+    drawn = Table(columns, rows, fontsize=7, emphasis=lambda i, j: j == 8 and bool(unverified[i]))
     page, y = drawn.draw(page, _TABLE_TOP, bottom=0.22, more=_continued(doc, title))
     caption = (
         "factors: the weakest verification status among the factors behind the row. "
         "'unverified' or 'secondary' means at least one factor was not checked in the "
         "primary document (page 4): such results must not be published as final. "
-        "A post PCDD/F release of 0 means no source of the post period has a PCDD/F factor: "
-        "melt extrusion has no Toolkit class and counts zero, grid electricity carries only "
-        "CO2. '–': the pollutant has no release in that period (e.g. grid CO2 before the "
-        "line) and no reduction row; compare CO2e instead."
+        "A post PCDD/F release of 0 means nothing recorded or assumed as burned in the open "
+        "after the project: melt extrusion has no Toolkit class and no published factor "
+        "(not quantified, not zero), grid electricity carries only CO2. A pollutant of one "
+        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row."
     )
     flow = page.flow(y - 0.03)
+    flow.text(
+        f"Evidence of the activity — {evidence_text(d.totals)} (measured: sensors; surveyed: "
+        "imported survey or logbook rows; assumed residue shares: the burned residue from the "
+        "[assumptions] shares, page 'Assumptions').",
+        size=8.5,
+        width=150,
+        hyphens=True,
+        weight="bold",
+        gap=0.8,
+    )
     flow.text(caption, size=8, width=150, hyphens=True, color=RED, gap=1.0)
     flow.text(
         f"{len(rows)} rows shown. Every line and period, with median, deterministic value and "
@@ -205,15 +222,16 @@ def factor_page(doc: Document, d: EvaluationData) -> None:
     )
     columns = [
         Column("id", 0.11, 20),
-        Column("document, edition", 0.12, 22),
-        Column("table / annex", 0.12, 22),
-        Column("class", 0.1, 18),
-        Column("pollutant, vector", 0.08, 14),
-        Column("value, unit", 0.10, 13),
-        Column("TEQ scheme", 0.09, 15),
-        Column("confidence", 0.06, 10),
-        Column("verification", 0.09, 14),
-        Column("flag", 0.08, 14),
+        Column("document, edition", 0.11, 22),
+        Column("table / annex", 0.11, 22),
+        Column("class (fuel)", 0.1, 18),
+        Column("pollutant, vector", 0.07, 14),
+        Column("value, unit", 0.09, 13),
+        Column("95 % range", 0.07, 12),
+        Column("TEQ scheme", 0.08, 15),
+        Column("confidence", 0.05, 10),
+        Column("verification", 0.07, 14),
+        Column("flag", 0.07, 14),
     ]
     flagged = (table["flag"] != "").to_numpy()
     Table(
@@ -221,7 +239,36 @@ def factor_page(doc: Document, d: EvaluationData) -> None:
         factor_rows(table),
         fontsize=7,
         shade=lambda i: PALE_RED if flagged[i] else None,
-        emphasis=lambda i, j: j in (8, 9) and bool(flagged[i]),
+        emphasis=lambda i, j: j in (9, 10) and bool(flagged[i]),
+    ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+
+
+def sensitivity_page(doc: Document, d: EvaluationData) -> None:
+    """Page 4: the PCDD/F releases under each published factor choice, side by side."""
+    if d.sensitivity.empty:
+        return
+    title = "Factor choice: PCDD/F under each published alternative, all selected lines"
+    page = doc.new_page(
+        title,
+        "Median [95 % interval] with the same activity and seed; only the named factors "
+        "change. Open burning: Toolkit 6b class 3 against measured open burning of plastics; "
+        "furnace of unknown fuel: 3e high-chlorine coal against 3e coal and 3d contaminated "
+        "biomass. The choice can move the result more than the interval shows.",
+    )
+    columns = [
+        Column("factor choice", 0.24, 44),
+        Column("vector", 0.05, 8),
+        Column("unit", 0.06, 10),
+        Column("baseline", 0.17, 34),
+        Column("post", 0.14, 30),
+        Column("reduction", 0.17, 34),
+        Column("reduction %", 0.11, 18),
+    ]
+    Table(
+        columns,
+        sensitivity_rows(d.sensitivity),
+        fontsize=7.5,
+        shade=lambda i: PALE if i % 2 else None,
     ).draw(page, _TABLE_TOP, more=_continued(doc, title))
 
 
@@ -251,4 +298,11 @@ def assumption_page(doc: Document, d: EvaluationData) -> None:
 
 
 #: The text and table pages in report order.
-TEXT_PAGES = (method_page, indicator_page, release_page, factor_page, assumption_page)
+TEXT_PAGES = (
+    method_page,
+    indicator_page,
+    release_page,
+    sensitivity_page,
+    factor_page,
+    assumption_page,
+)

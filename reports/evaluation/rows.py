@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import VERIFICATION_STATUSES
+from models.release_totals import RELATIVE_COLUMNS
 from models.releases import PERIOD_KINDS
 from reports.evaluation.data import UNVERIFIED_FLAG
 from reports.i18n import fmt, interval
@@ -20,10 +21,12 @@ from reports.i18n import fmt, interval
 __all__ = [
     "assumption_rows",
     "completeness_rows",
+    "evidence_text",
     "factor_rows",
     "factor_table",
     "indicator_rows",
     "release_rows",
+    "sensitivity_rows",
     "weakest",
 ]
 
@@ -44,24 +47,54 @@ def weakest(statuses: pd.Series) -> str:
 
 
 def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
-    """All-lines rows (the selected lines summed) per pollutant and vector: ``mean [95 %
-    interval]`` per period kind and the reduction, and the weakest verification."""
+    """All-lines rows (the selected lines summed) per pollutant and vector: ``headline
+    [95 % interval]`` per period kind and the reduction (the headline is the median of the
+    draws of a sum, the deterministic value of one factor: the household page shows the
+    same number), the relative reduction ``% [95 % interval]``, the mean of the draws as
+    a secondary column (``mean``, per period kind and reduction, ``;``-separated), and the
+    weakest verification."""
     shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
     rows = []
     for (pollutant, vector, unit), part in shown.groupby(
         ["pollutant", "vector", "unit"], sort=False
     ):
         row: dict[str, str] = {"pollutant": pollutant, "vector": vector, "unit": unit}
+        means = []
         for kind in (*PERIOD_KINDS, "reduction"):
             hit = part[part["period"] == kind]
             row[kind] = (
-                interval(*hit[["mean", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
+                interval(*hit[["headline", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
                 if len(hit)
                 else "–"
             )
+            means.append(fmt(float(hit["mean"].iloc[0])) if len(hit) else "–")
+        red = part[part["period"] == "reduction"]
+        pct = red[RELATIVE_COLUMNS].to_numpy(dtype=float)[0] if len(red) else [math.nan] * 3
+        row["reduction %"] = (
+            f"{pct[0]:.0f} % [{pct[1]:.0f}, {pct[2]:.0f}]" if math.isfinite(pct[0]) else "–"
+        )
+        row["mean"] = " / ".join(means)
         row["verification"] = weakest(part["verification"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def evidence_text(totals: pd.DataFrame) -> str:
+    """``baseline: surveyed; post: measured, assumed residue shares``: where the activity
+    of each period came from, over the selected lines (the all-lines rows)."""
+    shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
+    if "evidence" not in shown:
+        return ""
+    parts = []
+    for kind in PERIOD_KINDS:
+        tags = {
+            tag
+            for cell in shown.loc[shown["period"] == kind, "evidence"].dropna().astype(str)
+            for tag in cell.split("; ")
+            if tag
+        }
+        parts.append(f"{kind}: {', '.join(sorted(tags)) or '–'}")
+    return "; ".join(parts)
 
 
 def completeness_rows(
@@ -117,16 +150,18 @@ def indicator_rows(comparison: pd.DataFrame) -> list[list[object]]:
 
 
 def factor_rows(table: pd.DataFrame) -> list[list[object]]:
-    """One row per factor of :func:`factor_table`: id, document, table, class, pollutant
-    and vector, value with unit, TEQ scheme, confidence, verification and flag."""
+    """One row per factor of :func:`factor_table`: id, document, table, class (and fuel),
+    pollutant and vector, value with unit, its 95 % range (``low – high`` or the
+    confidence fallback), TEQ scheme, confidence, verification and flag."""
     return [
         [
             r.id,
             f"{r.document}, {r.edition}",
             r.table,
-            f"{r.source_category} {r.toolkit_class}",
+            f"{r.source_category} {r.toolkit_class}" + (f" ({r.fuel})" if r.fuel else ""),
             f"{r.pollutant}, {r.vector}",
             f"{r.value:g} {r.unit}",
+            _range(r.low, r.high),
             r.teq_scheme or "–",
             r.confidence,
             r.verification,
@@ -134,6 +169,39 @@ def factor_rows(table: pd.DataFrame) -> list[list[object]]:
         ]
         for r in table.itertuples(index=False)
     ]
+
+
+def _range(low: object, high: object) -> str:
+    """``low – high`` of a factor's own spread, or ``by confidence`` (the fallback)."""
+    try:
+        lo, hi = float(low), float(high)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "by confidence"
+    return f"{lo:g} – {hi:g}" if math.isfinite(lo) and math.isfinite(hi) else "by confidence"
+
+
+def sensitivity_rows(sensitivity: pd.DataFrame) -> list[list[object]]:
+    """One row per factor choice and vector: baseline, post and reduction as ``headline
+    [95 % interval]``, and the relative reduction [%]."""
+    rows = []
+    for (choice, vector, unit), part in sensitivity.groupby(
+        ["choice", "vector", "unit"], sort=False
+    ):
+        cells: list[object] = [choice, vector, unit]
+        for kind in (*PERIOD_KINDS, "reduction"):
+            hit = part[part["period"] == kind]
+            cells.append(
+                interval(*hit[["headline", "p2_5", "p97_5"]].iloc[0].to_numpy(dtype=float))
+                if len(hit)
+                else "–"
+            )
+        red = part[part["period"] == "reduction"]
+        pct = red[RELATIVE_COLUMNS].to_numpy(dtype=float)[0] if len(red) else [math.nan] * 3
+        cells.append(
+            f"{pct[0]:.0f} % [{pct[1]:.0f}, {pct[2]:.0f}]" if math.isfinite(pct[0]) else "–"
+        )
+        rows.append(cells)
+    return rows
 
 
 def assumption_rows(assumptions: pd.DataFrame) -> list[list[object]]:

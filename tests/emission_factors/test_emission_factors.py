@@ -22,7 +22,7 @@ from pilot.config import ConfigError, default_config_path, parse_config
 HEADER = ",".join(FACTOR_FIELDS)
 GOOD = (
     "x-air,6b,3,desc,PCDD/F,air,40,µg TEQ/t,burned_t,TEQ,high,unverified,"
-    "UNEP Toolkit,2013,Annex 46,http://toolkit.pops.int,"
+    "UNEP Toolkit,2013,Annex 46,http://toolkit.pops.int,,,,,,"
 )
 
 

@@ -62,3 +62,30 @@ def test_cli_factors_show_prints_provenance(capsys: pytest.CaptureFixture[str]) 
     assert "Annex 46" in out
     assert "unverified" in out
     assert main(["factors", "show", "nope"]) != 0
+
+
+@pytest.mark.slow
+def test_cli_estimate_compare_shows_headline_and_factor_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made = demo_folder(
+        tmp_path,
+        days=1,
+        interval_s=30.0,
+        simulate=[("baseline-2019", "minh-khai", "line-1"), ("post-2020", "minh-khai", "line-1")],
+        seed=5,
+    )
+    args = ["--config", str(made.config_file), "estimate", "--period", "compare"]
+    args += ["--site", "minh-khai", "--draws", "300"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0].split()
+    # The headline and its interval come first; the mean is a secondary column after them.
+    assert header.index("headline") < header.index("p2_5") < header.index("mean")
+    assert "reduction_pct" in header
+    assert "Factor choice (PCDD/F" in out
+    for name in ("as configured", "open burning: mixed plastics", "furnace: 3e ordinary coal"):
+        assert name in out
+    assert main([*args, "--format", "csv", "--sensitivity"]) == 0
+    csv_out = capsys.readouterr().out
+    assert csv_out.splitlines()[0].startswith("choice,substitutions,period")

@@ -18,10 +18,12 @@ import pytest
 from emission_factors.library import load_factors
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
+from models.factor_choice import FACTOR_CHOICES
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
 from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import MonteCarlo, estimate, factor_library
+from pilot.pipeline.evidence import with_evidence
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
@@ -83,8 +85,9 @@ def _model(folder: Path):  # type: ignore[no-untyped-def]
     config = load_config(folder / "pilot.toml")
     windows = period_windows(config, COMPARED_KINDS, site=SITE)
     with DataSource(config) as source:
-        activities = extract_windows(config, source, windows)
-    return estimate(activities, factor_library(config), MonteCarlo(draws=DRAWS, seed=SEED))
+        activities = with_evidence(config, extract_windows(config, source, windows))
+    mc = MonteCarlo(draws=DRAWS, seed=SEED)
+    return estimate(activities, factor_library(config), mc, config.assumptions.model_assumptions())
 
 
 @pytest.mark.slow
@@ -98,15 +101,19 @@ def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) ->
             & (totals["pollutant"] == "PCDD/F")
             & (totals["vector"] == "air")
         ].iloc[0]
-        assert interval(row["mean"], row["p2_5"], row["p97_5"]) in text
+        # The headline (median of the draws), as on the household page; mean secondary.
+        assert interval(row["headline"], row["p2_5"], row["p97_5"]) in text
+        single = ";" not in row["factor_ids"]
+        assert row["headline"] == (row["deterministic"] if single else row["median"])
     reduction = totals[
         (totals["period"] == "reduction")
         & (totals["site"] == "all")
         & (totals["pollutant"] == "PCDD/F")
         & (totals["vector"] == "air")
     ].iloc[0]
-    assert reduction["mean"] > 0  # the pilot line burns nothing in the open
-    assert fmt(reduction["mean"]) in text
+    assert reduction["headline"] > 0  # the pilot line burns nothing in the open
+    assert fmt(reduction["mean"]) in text  # the secondary column
+    assert f"{reduction['reduction_pct']:.0f} %" in text
 
 
 @pytest.mark.slow
@@ -129,7 +136,10 @@ def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -
     indicators = pd.read_csv(csv_path(out, "indicators"), keep_default_na=False)
     again = compare_indicators(
         daily[
-            ["site", "line", "group", "period", "day", "indicator", "value", "unit", "completeness"]
+            [
+                *("site", "line", "group", "period", "day", "indicator", "value", "unit"),
+                *("completeness", "assumed"),
+            ]
         ],
         by=("site", "line"),
         seed=SEED,
@@ -137,9 +147,11 @@ def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -
     np.testing.assert_allclose(
         indicators["difference"].astype(float), again["difference"], rtol=1e-9
     )
-    np.testing.assert_allclose(indicators["ci_low"].astype(float), again["ci_low"], rtol=1e-9)
-    # Two days per period: every row is flagged, never hidden.
-    assert set(indicators["flag"]) == {"too_few_days"}
+    ci_low = pd.to_numeric(indicators["ci_low"].replace("", np.nan))
+    np.testing.assert_allclose(ci_low, again["ci_low"], rtol=1e-9)
+    # Two days per period: every row is flagged, never hidden; the post period's zero
+    # burning is an assumption, so those rows say so and carry no test.
+    assert set(indicators["flag"]) == {"too_few_days", "too_few_days; by_assumption"}
     completeness = pd.read_csv(csv_path(out, "completeness"))
     assert (completeness["completeness"] > 0.99).all()
     assert set(completeness["days"]) == {DAYS}
@@ -162,12 +174,29 @@ def test_too_few_days_and_unverified_factors_are_flagged(report: tuple[Path, Pat
 
 
 @pytest.mark.slow
+def test_factor_choices_side_by_side_in_pdf_and_csv(report: tuple[Path, Path, str]) -> None:
+    _, out, text = report
+    sensitivity = pd.read_csv(csv_path(out, "sensitivity"))
+    flat = " ".join(text.split())
+    for choice in FACTOR_CHOICES:
+        assert choice.name in set(sensitivity["choice"])
+        assert " ".join(choice.name.split()[:3]) in flat, choice.name
+    base = sensitivity[(sensitivity["period"] == "baseline") & (sensitivity["vector"] == "air")]
+    by_choice = base.set_index("choice")["headline"]
+    # The ordinary-coal class (3e coal, 100 µg TEQ/TJ) lowers the baseline furnace term
+    # 150-fold against high-chlorine coal (15 000 µg TEQ/TJ): the baseline must drop.
+    assert by_choice["furnace: 3e ordinary coal stoves"] < by_choice["as configured"]
+
+
+@pytest.mark.slow
 def test_every_page_has_the_reproducibility_footer(report: tuple[Path, Path, str]) -> None:
     folder, _, text = report
     digest = hashlib.sha256((folder / "pilot.toml").read_bytes()).hexdigest()
     version = _model(folder).factor_set_version
     pages = [p for p in text.split("\f") if p.strip()]
-    assert len(pages) == 6
+    assert (
+        len(pages) == 7
+    )  # method, indicators, releases, factor choice, factors, assumptions, figure
     for page in pages:
         assert f"Configuration sha256 {digest}" in page
         assert f"factor set {version}" in page

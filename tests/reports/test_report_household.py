@@ -102,10 +102,12 @@ def _text(pdf: Path) -> str:
 
 
 def _model_pcddf_air(delivered_kg: float) -> tuple[float, float, float]:
-    """The release model's avoided PCDD/F to air for a delivery [µg TEQ]."""
+    """The release model's avoided PCDD/F to air for a delivery [µg TEQ]: the headline
+    (median of the draws), the number the evaluator report prints too."""
     result = estimate_releases(
         avoided_activity_table(delivered_kg, DEFAULT_ASSUMPTIONS["baseline"]),
         load_factors(),
+        assumptions=CONFIG.assumptions.model_assumptions(),  # [assumptions], as the page
         draws=DRAWS,
         seed=2019,
     )
@@ -116,7 +118,7 @@ def _model_pcddf_air(delivered_kg: float) -> tuple[float, float, float]:
         & (totals["pollutant"] == "PCDD/F")
         & (totals["vector"] == "air")
     ].iloc[0]
-    return float(row["deterministic"]), float(row["p2_5"]), float(row["p97_5"])
+    return float(row["headline"]), float(row["p2_5"]), float(row["p97_5"])
 
 
 @pytest.mark.slow

@@ -1,0 +1,154 @@
+"""Totals of a release estimate: sums over sources and lines, CO2e, and reductions.
+
+The reduction of a line is :math:`\\Delta = E^\\mathrm{baseline} \\cdot
+D^\\mathrm{post}/D^\\mathrm{baseline} - E^\\mathrm{post}` per draw; a pollutant released
+in one period only counts zero in the other. The relative reduction [%] is
+:math:`100\\,\\Delta / (E^\\mathrm{baseline} D^\\mathrm{post}/D^\\mathrm{baseline})`
+per draw, so its interval comes from the same draws. The headline of a row
+(``headline``) is its deterministic value when one factor makes it and the median of
+the draws for a sum of several; the mean is a secondary column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from emission_factors.library import FactorLibrary
+from models.draws import summarise
+from models.ghg import GAS_OF_POLLUTANT
+from models.vocabulary import ALL, BASELINE, POST, REDUCTION, RESULT_PERIODS
+
+__all__ = ["RELATIVE_COLUMNS", "totals", "weakest"]
+
+_STATUS_ORDER = ("verified", "secondary", "unverified")
+#: Relative reduction [%] of reduction rows: median and 95 % interval of the draws.
+RELATIVE_COLUMNS = ["reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"]
+
+
+def weakest(statuses: list[str]) -> str:
+    return max(statuses, key=_STATUS_ORDER.index) if statuses else "verified"
+
+
+def totals(
+    arrays: Mapping[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]],
+    days: Mapping[tuple[str, str, str], float],
+    library: FactorLibrary,
+    gwp: Mapping[str, float],
+    draws: int,
+    evidence: Mapping[tuple[str, str, str], str] | None = None,
+) -> pd.DataFrame:
+    """Sum sources, add all-lines, CO2e and reduction rows; ``evidence`` says per period,
+    site and line where the activity came from (measured, surveyed, assumed), and the
+    rows of several lines or periods list every kind behind them."""
+    evidence = evidence or {}
+    # (period, site, line, pollutant, vector, unit) -> (draws, deterministic, factor ids)
+    sums: dict[tuple[str, ...], tuple[np.ndarray, float, set[str]]] = {}
+    # reduction key -> baseline draws at the post period's rate, for the relative reduction
+    scaled: dict[tuple[str, ...], np.ndarray] = {}
+
+    def add(key: tuple[str, ...], values: np.ndarray, det: float, ids: set[str]) -> None:
+        if key in sums:
+            old = sums[key]
+            sums[key] = (old[0] + values, old[1] + det, old[2] | ids)
+        else:
+            sums[key] = (values.copy(), det, set(ids))
+
+    for (kind, site, line, pollutant, vector, unit), parts in arrays.items():
+        values = np.sum([p[0] for p in parts], axis=0)
+        det = sum(p[1] for p in parts)
+        ids = {p[2] for p in parts}
+        for s, ln in ((site, line), (ALL, ALL)):
+            add((kind, s, ln, pollutant, vector, unit), values, det, ids)
+            gas = GAS_OF_POLLUTANT.get(pollutant)
+            if gas is not None:
+                # Library gas factors are in kg of the gas; GWP makes them kg CO2e.
+                add((kind, s, ln, "CO2e", "air", "kg CO2e"), values * gwp[gas], det * gwp[gas], ids)
+    # Reduction over the post period: baseline at the post period's rate, minus post,
+    # per line; the all-lines reduction is the sum of the lines' reductions.
+    for key in sorted({k[1:] for k in sums if k[1] != ALL}):
+        base = sums.get((BASELINE, *key))
+        post = sums.get((POST, *key))
+        site, line = key[0], key[1]
+        if (BASELINE, site, line) not in days or (POST, site, line) not in days:
+            continue  # a line seen in one period only has no before/after
+        # A pollutant released in one period only (e.g. grid CO2 after, furnace CO2
+        # before) still changed: the missing period released none of it.
+        none = (np.zeros(draws), 0.0, set[str]())
+        base = base or none
+        post = post or none
+        ratio = _duration_ratio(days, site, line)
+        values = base[0] * ratio - post[0]
+        det = base[1] * ratio - post[1]
+        ids = base[2] | post[2]
+        add((REDUCTION, *key), values, det, ids)
+        add((REDUCTION, ALL, ALL, *key[2:]), values, det, ids)
+        for red_key in ((REDUCTION, *key), (REDUCTION, ALL, ALL, *key[2:])):
+            scaled[red_key] = scaled.get(red_key, np.zeros(draws)) + base[0] * ratio
+    rows = []
+    for (kind, site, line, pollutant, vector, unit), (values, det, ids) in sums.items():
+        rows.append(
+            {
+                "period": kind,
+                "site": site,
+                "line": line,
+                "pollutant": pollutant,
+                "vector": vector,
+                "unit": unit,
+                "factor_ids": ";".join(sorted(ids)),
+                "verification": weakest([library[i].verification for i in ids]),
+                "evidence": _evidence_of(evidence, kind, site, line),
+            }
+            | summarise(values, det)
+            | _relative(values, scaled.get((kind, site, line, pollutant, vector, unit)))
+        )
+    order = {kind: i for i, kind in enumerate(RESULT_PERIODS)}
+    frame = pd.DataFrame(rows)
+    # One factor: its deterministic value (the factor is its distribution's median);
+    # a sum of several: the median of the summed draws, which the interval surrounds.
+    single = frame["factor_ids"].str.count(";") == 0
+    headline = frame["deterministic"].where(single, frame["median"])
+    frame.insert(frame.columns.get_loc("deterministic"), "headline", headline)
+    frame["_order"] = frame["period"].map(order)
+    frame["_all"] = frame["site"] == ALL
+    frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])
+    return frame.drop(columns=["_order", "_all"]).reset_index(drop=True)
+
+
+def _evidence_of(
+    evidence: Mapping[tuple[str, str, str], str], kind: str, site: str, line: str
+) -> str:
+    """The evidence tags of a totals row: its own line and period, or the union over the
+    lines (``all``) and the periods (the reduction)."""
+    kinds = (BASELINE, POST) if kind == REDUCTION else (kind,)
+    tags = {
+        tag
+        for (k, s, ln), text in evidence.items()
+        if k in kinds and (site == ALL or (s, ln) == (site, line))
+        for tag in text.split("; ")
+        if tag
+    }
+    return "; ".join(sorted(tags))
+
+
+def _relative(values: np.ndarray, baseline: np.ndarray | None) -> dict[str, float]:
+    """Relative reduction [%]: median and 95 % interval of 100 Δ / baseline per draw;
+    NaN where there is no baseline (or it is zero in a draw)."""
+    if baseline is None:
+        return dict.fromkeys(RELATIVE_COLUMNS, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(baseline > 0, 100.0 * values / baseline, np.nan)
+    pct = pct[np.isfinite(pct)]
+    if pct.size == 0:
+        return dict.fromkeys(RELATIVE_COLUMNS, np.nan)
+    low, mid, high = np.percentile(pct, [2.5, 50.0, 97.5])
+    return dict(zip(RELATIVE_COLUMNS, (float(mid), float(low), float(high)), strict=True))
+
+
+def _duration_ratio(days: Mapping[tuple[str, str, str], float], site: str, line: str) -> float:
+    """Post over baseline period length of one line [-]."""
+    base = days.get((BASELINE, site, line), 0.0)
+    post = days.get((POST, site, line), 0.0)
+    return post / base if base > 0 and post > 0 else 1.0
