@@ -46,8 +46,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitoring.line_state import LineStateTracker, StateTrackerFactory
+from monitoring.sensor_status import temperature_status
 from sensors.catalog import SensorSpec
-from sensors.lines import TEMPERATURE_KINDS, Line
+from sensors.lines import Line
 from sensors.schema import Reading
 
 _US = 1_000_000
@@ -291,30 +292,27 @@ class LiveView:
         return ", ".join(parts)
 
 
+#: Terminal text and colour role of each temperature status (:mod:`monitoring.sensor_status`).
+_STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "in_window": ("in window", "ok"),
+    "above": ("above window", "warn"),
+    "below": ("below window", "warn"),
+    "at_setpoint": ("at setpoint", "ok"),
+    "off_setpoint": ("off set", "warn"),
+}
+
+
 def _status(spec: SensorSpec, value: float, info: Line) -> tuple[str, str]:
     """Short status of a value and its colour role."""
-    if spec.kind not in TEMPERATURE_KINDS:
-        if spec.kind == "throughput":
-            share = value / info.nominal_throughput_kg_h
-            return f"{share:.0%} of nom.", "ok" if share >= 0.5 or value < 1 else "warn"
+    if spec.kind == "throughput":
+        share = value / info.nominal_throughput_kg_h
+        return f"{share:.0%} of nom.", "ok" if share >= 0.5 or value < 1 else "warn"
+    status = temperature_status(spec, value, info)
+    if status is None:
         return "", "dim"
-    low, high = info.process_window_c
-    if spec.kind in ("barrel_temp", "melt_temp"):
-        if value > info.degradation_c:
-            return f"DEGRADING>{info.degradation_c:g}", "bad"
-        if low <= value <= high:
-            return "in window", "ok"
-        if value > high:
-            return "above window", "warn"
-        if spec.setpoint is not None and spec.setpoint < low:
-            # A feed zone set below the window: judge it against its setpoint.
-            return (
-                ("at setpoint", "ok") if abs(value - spec.setpoint) <= 10 else ("off set", "warn")
-            )
-        return "below window", "warn"
-    if spec.setpoint is not None:
-        return ("at setpoint", "ok") if abs(value - spec.setpoint) <= 10 else ("off set", "warn")
-    return "", "dim"
+    if status == "degrading":
+        return f"DEGRADING>{info.degradation_c:g}", "bad"
+    return _STATUS_TEXT[status]
 
 
 def _age(seconds: float) -> str:

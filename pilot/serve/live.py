@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.states import StateTracker
+from monitoring.sensor_status import temperature_status
 from sensors.catalog import SensorSpec
 from sensors.lines import Line
 from sensors.schema import Reading
@@ -230,23 +231,3 @@ class LiveLines:
             else None,
             "sensors": sensors,
         }
-
-
-def temperature_status(spec: SensorSpec, value: float, info: Line) -> str | None:
-    """``degrading``, ``in_window``, ``above``, ``below`` or ``at_setpoint``/``off_setpoint``
-    for temperature sensors against the line's process window; None for other kinds."""
-    if spec.unit != "degC":
-        return None
-    low, high = info.process_window_c
-    if spec.kind in ("barrel_temp", "melt_temp"):
-        if value > info.degradation_c:
-            return "degrading"
-        if low <= value <= high:
-            return "in_window"
-        if value > high:
-            return "above"
-        if spec.setpoint is None or spec.setpoint >= low:
-            return "below"
-    if spec.setpoint is not None:
-        return "at_setpoint" if abs(value - spec.setpoint) <= 10 else "off_setpoint"
-    return None
