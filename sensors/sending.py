@@ -10,7 +10,10 @@ oldest message also keeps memory bounded when the broker is slower than the prod
 
 With an :class:`~sensors.outbox.Outbox` every message is written to disk before it is
 handed to paho and removed once the broker acknowledged it; while the broker is
-unreachable the messages wait in the file instead of on acknowledgements.
+unreachable the messages wait in the file instead of on acknowledgements. With
+:class:`~sensors.confirming.Confirmations` as well, a message is removed only once the
+collector confirms it stored, and at most ``max_outstanding`` messages await that
+confirmation at once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from sensors.confirming import Confirmations
 from sensors.errors import PublishError
 from sensors.outbox import Outbox
 from sensors.schema import Reading, encode_payload
@@ -58,6 +62,14 @@ class Sender:
     connack
         Shared dict in which the connect callback stores the last CONNACK reason
         (``"last"``); a refusal stops publishing through the outbox.
+    confirmations
+        With an outbox: keep each message until the collector confirms it stored,
+        instead of until the broker's PUBACK.
+    block_on_window
+        With confirmations: when ``max_outstanding`` messages await confirmation, wait
+        for one (as long as confirmations keep coming within ``ack_timeout_s``) instead
+        of letting the outbox absorb the producer; for producers that run faster than
+        real time, which would otherwise fill the outbox.
     """
 
     def __init__(
@@ -70,8 +82,12 @@ class Sender:
         on_progress: Callable[[int], None] | None,
         outbox: Outbox | None = None,
         connack: dict[str, Any] | None = None,
+        confirmations: Confirmations | None = None,
+        block_on_window: bool = False,
     ) -> None:
         self.client = client
+        self.confirmations = confirmations
+        self.block_on_window = block_on_window
         self.outbox = outbox
         # Outbox row id of each outstanding message, in step with ``outstanding``.
         self.outbox_ids: deque[int] = deque()
@@ -152,6 +168,16 @@ class Sender:
         while len(self.outstanding) >= self.max_outstanding and self.client.is_connected():
             self.outstanding[0].wait_for_publish(timeout=POLL_S)
             self.pump(outbox)
+        conf = self.confirmations
+        if conf is None or not self.block_on_window:
+            return
+        while (
+            len(conf.awaiting) >= self.max_outstanding
+            and conf.ready
+            and time.monotonic() - conf.last_progress < self.ack_timeout_s
+        ):
+            conf.wait(POLL_S)
+            self.pump(outbox)
 
     def _check_refused(self) -> None:
         reason = self.connack.get("last")
@@ -165,6 +191,9 @@ class Sender:
     def pump(self, outbox: Outbox) -> None:
         """Forget acknowledged messages, then hand waiting ones to paho while connected."""
         self._check_refused()
+        if self.confirmations is not None:
+            self._pump_confirmed(outbox, self.confirmations)
+            return
         self._reap(outbox)
         while self.client.is_connected() and len(self.outstanding) < self.max_outstanding:
             taken = outbox.take(self.max_outstanding - len(self.outstanding))
@@ -176,6 +205,22 @@ class Sender:
                 self.outstanding.append(self._publish(message.topic, message.payload))
                 self.outbox_ids.append(message.id)
         self._reap(outbox)
+
+    def _pump_confirmed(self, outbox: Outbox, conf: Confirmations) -> None:
+        """Forget confirmed messages, resend what is due, then send waiting ones."""
+        while self.outstanding and self.outstanding[0].is_published():
+            self.outstanding.popleft()  # PUBACK: only paces the producer here
+        conf.settle(outbox)
+        if not conf.ready:
+            return
+        conf.pump_resends(self._publish)
+        while len(conf.awaiting) < self.max_outstanding:
+            taken = outbox.take(self.max_outstanding - len(conf.awaiting))
+            if not taken:
+                break
+            for message in taken:
+                conf.sent(message)
+                self.outstanding.append(self._publish(message.topic, message.payload))
 
     def _reap(self, outbox: Outbox) -> None:
         done = []
@@ -204,7 +249,9 @@ class Sender:
                     "Is the broker reachable?",
                     reason="ack_timeout",
                 )
-            if self.outstanding:
+            if self.confirmations is not None:
+                self.confirmations.wait(POLL_S)
+            elif self.outstanding:
                 self.outstanding[0].wait_for_publish(timeout=POLL_S)
             else:
                 time.sleep(_IDLE_POLL_S)
