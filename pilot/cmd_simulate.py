@@ -120,6 +120,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 on_progress=progress,
                 stop=stop,
                 outbox=outbox,
+                confirm=config.simulation.confirm,
             )
             results[f"{site_id}/{line_id}"] = {
                 "messages": stats.messages,

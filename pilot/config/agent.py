@@ -16,7 +16,17 @@ from typing import Any, Self
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from pilot.config.declaration import Section, setting
-from pilot.config.fields import ConfigPath, Integer, Number, Problems, Text, choice, ident, refuse
+from pilot.config.fields import (
+    Boolean,
+    ConfigPath,
+    Integer,
+    Number,
+    Problems,
+    Text,
+    choice,
+    ident,
+    refuse,
+)
 from pilot.config.rules import rule_unique_ids
 from sensors.lines import Line
 from sensors.modbus.devices import FUNCTIONS, PARITIES, Device, Point, RtuTransport, TcpTransport
@@ -51,6 +61,7 @@ class AgentSettings:
     batch_size: int
     outbox_path: Path
     outbox_max_mb: float
+    confirm: bool
     backoff_base_s: float
     backoff_cap_s: float
     clock_tolerance_s: float
@@ -216,6 +227,11 @@ class AgentSection(Section):
         meaning="Size bound of the outbox (payload); when full the oldest unsent messages are "
         "dropped and counted.",
     )
+    confirm: Boolean = setting(
+        True,
+        meaning="Keep each message in the outbox until the collector confirms it stored, "
+        "resending what stays unconfirmed; false: until the broker's PUBACK only.",
+    )
     backoff_base_s: Number = setting(
         0.5,
         unit="s",
@@ -264,6 +280,7 @@ class AgentSection(Section):
             batch_size=self.batch_size,
             outbox_path=self.outbox_path,
             outbox_max_mb=self.outbox_max_mb,
+            confirm=self.confirm,
             backoff_base_s=self.backoff_base_s,
             backoff_cap_s=self.backoff_cap_s,
             clock_tolerance_s=self.clock_tolerance_s,

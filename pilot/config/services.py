@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from pilot.config.declaration import setting, settings_type
-from pilot.config.fields import ConfigPath, Integer, Number, TemperatureWindow
+from pilot.config.fields import Boolean, ConfigPath, Integer, Number, TemperatureWindow
 from sensors.schema import MAX_BATCH
 
 __all__ = ["AlarmSettings", "CollectorSettings", "SimulationSettings", "SurveySettings"]
@@ -152,4 +152,10 @@ class SimulationSettings:
         gt=0,
         meaning="Size bound of each outbox (payload). When full, the oldest messages not yet "
         "sent are dropped and counted.",
+    )
+    confirm: Boolean = setting(
+        True,
+        meaning="Keep each message in the outbox until the collector confirms it stored "
+        "(``<prefix>/<site>/<line>/_confirm/+``), resending what stays unconfirmed; false: "
+        "until the broker's PUBACK only (see docs/payload.md).",
     )

@@ -63,6 +63,9 @@ class Agent:
         Wall-clock jump that is logged as a warning [s].
     on_reading
         Called with each reading as it is polled (before publishing), e.g. by tests.
+    confirm
+        Keep each message in the outbox until the collector confirms it stored (see
+        :mod:`sensors.confirming`), not merely until the broker's PUBACK.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class Agent:
         backoff_jitter: float = 0.2,
         clock_tolerance_s: float = 2.0,
         on_reading: Callable[[Reading], None] | None = None,
+        confirm: bool = False,
     ) -> None:
         if not devices:
             raise ValueError("the agent needs at least one device; add [[agent.devices]]")
@@ -85,6 +89,7 @@ class Agent:
         self.prefix = prefix
         self.outbox = outbox
         self.batch_size = batch_size
+        self.confirm = confirm
         self.on_reading = on_reading
         self.clock = ClockWatch(tolerance_s=clock_tolerance_s)
         self._queue: queue.Queue[Reading] = queue.Queue()
@@ -148,6 +153,7 @@ class Agent:
                 prefix=self.prefix,
                 batch_size=self.batch_size,
                 outbox=self.outbox,
+                confirm=self.confirm,
             )
         except PublishError as exc:
             # Whatever was not acknowledged stays in the outbox for the next start.
