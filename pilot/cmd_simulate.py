@@ -121,6 +121,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 stop=stop,
                 outbox=outbox,
                 confirm=config.simulation.confirm,
+                resend_base_s=config.simulation.confirm_resend_s,
             )
             results[f"{site_id}/{line_id}"] = {
                 "messages": stats.messages,

@@ -38,8 +38,9 @@ from sensors.topics import confirm_filter_for
 
 __all__ = ["RESEND_BASE_S", "RESEND_CAP_S", "Confirmations"]
 
-#: First wait for a confirmation before a message is sent again [s]: the collector
-#: confirms within a batch write (milliseconds to a second), so 10 s means it is away.
+#: First wait for a confirmation before a message is sent again [s], by default (the
+#: configuration's ``confirm_resend_s``): the collector confirms within a batch write
+#: (milliseconds to a second), so 10 s without one means it, or its session, is away.
 RESEND_BASE_S = 10.0
 #: Longest wait between two resends of an unconfirmed message [s].
 RESEND_CAP_S = 300.0

@@ -62,6 +62,7 @@ class AgentSettings:
     outbox_path: Path
     outbox_max_mb: float
     confirm: bool
+    confirm_resend_s: float
     backoff_base_s: float
     backoff_cap_s: float
     clock_tolerance_s: float
@@ -232,6 +233,13 @@ class AgentSection(Section):
         meaning="Keep each message in the outbox until the collector confirms it stored, "
         "resending what stays unconfirmed; false: until the broker's PUBACK only.",
     )
+    confirm_resend_s: Number = setting(
+        10.0,
+        unit="s",
+        gt=0,
+        meaning="With ``confirm``: first wait for a confirmation before a message is sent "
+        "again; it doubles while nothing is confirmed, up to 300 s.",
+    )
     backoff_base_s: Number = setting(
         0.5,
         unit="s",
@@ -281,6 +289,7 @@ class AgentSection(Section):
             outbox_path=self.outbox_path,
             outbox_max_mb=self.outbox_max_mb,
             confirm=self.confirm,
+            confirm_resend_s=self.confirm_resend_s,
             backoff_base_s=self.backoff_base_s,
             backoff_cap_s=self.backoff_cap_s,
             clock_tolerance_s=self.clock_tolerance_s,

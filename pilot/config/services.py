@@ -159,3 +159,10 @@ class SimulationSettings:
         "(``<prefix>/<site>/<line>/_confirm/+``), resending what stays unconfirmed; false: "
         "until the broker's PUBACK only (see docs/payload.md).",
     )
+    confirm_resend_s: Number = setting(
+        10.0,
+        unit="s",
+        gt=0,
+        meaning="With ``confirm``: first wait for a confirmation before a message is sent "
+        "again; it doubles while nothing is confirmed, up to 300 s.",
+    )

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from sensors.confirming import RESEND_BASE_S
 from sensors.errors import PublishError
 from sensors.modbus.clock import ClockWatch
 from sensors.modbus.devices import Device
@@ -66,6 +67,8 @@ class Agent:
     confirm
         Keep each message in the outbox until the collector confirms it stored (see
         :mod:`sensors.confirming`), not merely until the broker's PUBACK.
+    confirm_resend_s
+        First wait for a confirmation before a message is sent again [s].
     """
 
     def __init__(
@@ -82,6 +85,7 @@ class Agent:
         clock_tolerance_s: float = 2.0,
         on_reading: Callable[[Reading], None] | None = None,
         confirm: bool = False,
+        confirm_resend_s: float = RESEND_BASE_S,
     ) -> None:
         if not devices:
             raise ValueError("the agent needs at least one device; add [[agent.devices]]")
@@ -90,6 +94,7 @@ class Agent:
         self.outbox = outbox
         self.batch_size = batch_size
         self.confirm = confirm
+        self.confirm_resend_s = confirm_resend_s
         self.on_reading = on_reading
         self.clock = ClockWatch(tolerance_s=clock_tolerance_s)
         self._queue: queue.Queue[Reading] = queue.Queue()
@@ -154,6 +159,7 @@ class Agent:
                 batch_size=self.batch_size,
                 outbox=self.outbox,
                 confirm=self.confirm,
+                resend_base_s=self.confirm_resend_s,
             )
         except PublishError as exc:
             # Whatever was not acknowledged stays in the outbox for the next start.
