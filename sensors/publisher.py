@@ -60,6 +60,8 @@ class PublishStats:
         0 without an outbox.
     outbox_dropped_readings
         Readings the full outbox dropped during this call (oldest first) [-].
+    outbox_unwritten_readings
+        Readings not kept because the disk under the outbox was full [-].
     """
 
     messages: int
@@ -67,6 +69,7 @@ class PublishStats:
     seconds: float
     outbox_max_pending: int = 0
     outbox_dropped_readings: int = 0
+    outbox_unwritten_readings: int = 0
 
     @property
     def readings_per_s(self) -> float:
@@ -243,6 +246,7 @@ def publish(
         outbox_dropped_readings=(
             outbox.dropped_readings - dropped_before if outbox is not None else 0
         ),
+        outbox_unwritten_readings=sender.unwritten_readings,
     )
 
 

@@ -18,6 +18,7 @@ confirmation at once.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,7 +28,7 @@ import paho.mqtt.client as mqtt
 
 from sensors.confirming import Confirmations
 from sensors.errors import PublishError
-from sensors.outbox import Outbox
+from sensors.outbox import Outbox, OutboxFull
 from sensors.schema import Reading, encode_payload
 
 __all__ = ["MAX_OUTSTANDING_LIMIT", "POLL_S", "Sender"]
@@ -39,6 +40,8 @@ POLL_S = 0.2
 MAX_OUTSTANDING_LIMIT = 60_000
 # Wait between two looks at an outbox that has nothing in flight (broker away) [s].
 _IDLE_POLL_S = 0.05
+
+log = logging.getLogger("upops.publisher")
 
 
 class Sender:
@@ -100,6 +103,8 @@ class Sender:
         self.outstanding: deque[mqtt.MQTTMessageInfo] = deque()
         self.messages = 0
         self.readings = 0
+        #: Readings not kept because the disk under the outbox was full [-].
+        self.unwritten_readings = 0
 
     def send(self, topic: str, batch: list[Reading]) -> None:
         """Take one message of ``batch`` on; blocks while ``max_outstanding`` are in flight."""
@@ -156,7 +161,16 @@ class Sender:
     # -- outbox path -----------------------------------------------------------------
 
     def _send_via_outbox(self, outbox: Outbox, topic: str, payload: bytes, readings: int) -> None:
-        outbox.put(topic, payload, readings=readings)
+        try:
+            outbox.put(topic, payload, readings=readings)
+        except OutboxFull as exc:
+            # Nowhere to keep them: count them, say so once per episode, and go on, so
+            # that the device keeps measuring and recovers once space is freed.
+            if not self.unwritten_readings:
+                log.error("%s; counting what is lost until space returns", exc)
+            self.unwritten_readings += readings
+            self.pump(outbox)
+            return
         self.messages += 1
         self.readings += readings
         self.outbox_max_pending = max(self.outbox_max_pending, outbox.pending_messages)
