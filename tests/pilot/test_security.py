@@ -7,8 +7,6 @@ certificate for 127.0.0.1 and a client certificate); nothing is committed.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import logging
 import os
 import socket
@@ -22,10 +20,6 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from monitoring.collector import Collector
 from monitoring.errors import MonitoringError
@@ -42,6 +36,7 @@ from sensors.schema import Reading, encode_payload
 from sensors.topics import build_topic
 from tests.configs import example_config
 from tests.fixtures_mosquitto import MosquittoServer
+from tests.pki import Pki, make_pki
 from tests.servers import free_port, require_binary
 
 pytestmark = pytest.mark.mosquitto
@@ -49,74 +44,6 @@ pytestmark = pytest.mark.mosquitto
 T0_US = 1_601_863_200_000_000  # 2020-10-05T02:00:00Z
 COLLECTOR_PASSWORD = "collector-s3cret-" + uuid.uuid4().hex[:8]
 DEVICE_PASSWORD = "device-s3cret-" + uuid.uuid4().hex[:8]
-
-
-# -- certificates ----------------------------------------------------------------------
-
-
-def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
-def _certificate(
-    subject: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: x509.Name | None,
-    issuer_key: ec.EllipticCurvePrivateKey,
-    *,
-    ca: bool = False,
-    ip: str | None = None,
-) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer or name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if ip is not None:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
-            critical=False,
-        )
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-@dataclass(frozen=True)
-class Pki:
-    ca: Path
-    server_cert: Path
-    server_key: Path
-    client_cert: Path
-    client_key: Path
-
-
-def _make_pki(folder: Path) -> Pki:
-    folder.mkdir()
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate("upops test CA", ca_key, None, ca_key, ca=True)
-    files = Pki(*(folder / n for n in ("ca.crt", "server.crt", "server.key", "c.crt", "c.key")))
-    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    for cert_path, key_path, subject, ip in (
-        (files.server_cert, files.server_key, "127.0.0.1", "127.0.0.1"),
-        (files.client_cert, files.client_key, "upops client", None),
-    ):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = _certificate(subject, key, ca.subject, ca_key, ip=ip)
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        _write_key(key, key_path)
-    return files
 
 
 # -- the broker ------------------------------------------------------------------------
@@ -148,7 +75,7 @@ def secure_broker(tmp_path: Path) -> Iterator[SecureBroker]:
     binary = require_binary("mosquitto")
     # Under CI a missing tool fails the test instead of skipping it.
     passwd_tool = require_binary("mosquitto_passwd")
-    pki = _make_pki(tmp_path / "pki")
+    pki = make_pki(tmp_path / "pki")
     prefix = f"sec{uuid.uuid4().hex[:6]}"
     port = free_port()
     config_path = example_config(
