@@ -171,6 +171,7 @@ def run_demo(
         quarantine=quarantine,
         max_payload_bytes=config.collector.max_payload_bytes,
         stats_interval_s=0,
+        confirm=False,  # the demo's simulators publish without an outbox: nobody listens
     )
     rows: list[dict[str, Any]] = []
     published_messages = 0

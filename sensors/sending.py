@@ -257,10 +257,14 @@ class Sender:
             if pending != last:
                 last, last_progress = pending, now
             elif now - last_progress > self.ack_timeout_s:
+                what, hint = (
+                    ("confirmed stored", "Are the broker and the collector (pilot collect) up?")
+                    if self.confirmations is not None
+                    else ("acknowledged", "Is the broker reachable?")
+                )
                 raise PublishError(
-                    f"{pending} message(s) were not acknowledged within {self.ack_timeout_s:g} s; "
-                    f"they stay in the outbox {outbox.path} and are sent first next time. "
-                    "Is the broker reachable?",
+                    f"{pending} message(s) were not {what} within {self.ack_timeout_s:g} s; "
+                    f"they stay in the outbox {outbox.path} and are sent first next time. " + hint,
                     reason="ack_timeout",
                 )
             if self.confirmations is not None:
