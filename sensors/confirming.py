@@ -155,6 +155,8 @@ class Confirmations:
             self.last_progress = self._clock()
             self._backoff.succeeded()
             self._wait_s = self._backoff.base_s
+            # A long wait chosen while nothing came back ends: look again soon.
+            self._due = min(self._due, self.last_progress + self._wait_s)
         return len(ids)
 
     def pump_resends(self, publish: Callable[[str, bytes], object]) -> None:
