@@ -93,6 +93,7 @@ def publish(
     outbox: Outbox | None = None,
     confirm: bool = False,
     resend_base_s: float = RESEND_BASE_S,
+    wait_for_confirmations: bool | None = None,
 ) -> PublishStats:
     """Publish ``readings`` (in device-time order) and wait until the broker has them.
 
@@ -139,8 +140,13 @@ def publish(
         With an outbox: keep each message until the collector confirms it stored
         (subscribing to ``<prefix>/<site>/<line>/_confirm/+``), not merely until the
         broker's PUBACK; send again what stays unconfirmed after a reconnection or a
-        timeout. Unpaced (``speed=None``), the producer waits for confirmations once
-        ``max_outstanding`` messages await them.
+        timeout.
+    wait_for_confirmations
+        With ``confirm``: once ``max_outstanding`` messages await confirmation, hold the
+        producer until one comes (while they keep coming) rather than let the outbox
+        absorb it. Default: only when unpaced (``speed=None``), for simulators; a live
+        source such as the Modbus agent passes ``False``, since its readings are safe
+        only once on disk.
     resend_base_s
         First wait for a confirmation before a message is sent again [s]; it doubles
         while nothing is confirmed, up to :data:`sensors.confirming.RESEND_CAP_S`.
@@ -227,7 +233,9 @@ def publish(
             outbox=outbox,
             connack=connack,
             confirmations=confirmations,
-            block_on_window=speed is None,
+            block_on_window=(
+                speed is None if wait_for_confirmations is None else wait_for_confirmations
+            ),
         )
         batches = Batches(sender, prefix=prefix, batch_size=batch_size)
         t_start = time.monotonic()

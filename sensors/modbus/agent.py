@@ -160,6 +160,9 @@ class Agent:
                 outbox=self.outbox,
                 confirm=self.confirm,
                 resend_base_s=self.confirm_resend_s,
+                # Polled readings are safe only on disk: never hold them in memory
+                # waiting for the collector.
+                wait_for_confirmations=False,
             )
         except PublishError as exc:
             # Whatever was not acknowledged stays in the outbox for the next start.
