@@ -1,7 +1,9 @@
-"""Edge outbox: MQTT messages kept on disk until the broker has acknowledged them.
+"""Edge outbox: MQTT messages kept on disk until they are safe.
 
 A device (or simulator) writes every message here before handing it to the MQTT
-client, and removes it once the broker's PUBACK arrives. While the broker is
+client, and removes it once the collector confirms its readings stored
+(:mod:`sensors.confirming`), or, for a device that does not ask for confirmations, once
+the broker's PUBACK arrives. While the broker is
 unreachable the messages simply stay in the file, so a network or power cut loses
 nothing that was measured; when the broker returns they are sent in the order they were
 written, with the payload, and so the device timestamps, unchanged.

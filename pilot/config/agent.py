@@ -218,8 +218,8 @@ class AgentSection(Section):
     )
     outbox_path: ConfigPath = setting(
         Path("data/agent-outbox.sqlite"),
-        meaning="The gateway's on-disk outbox (SQLite): readings wait there until the broker "
-        "acknowledges them.",
+        meaning="The gateway's on-disk outbox (SQLite): readings wait there until the "
+        "collector confirms them stored (the broker's PUBACK with ``confirm = false``).",
     )
     outbox_max_mb: Number = setting(
         64.0,

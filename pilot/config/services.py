@@ -143,8 +143,8 @@ class SimulationSettings:
     outbox_dir: ConfigPath = setting(
         Path("data/outbox"),
         meaning="Folder of the simulators' on-disk outboxes (one SQLite file per line): "
-        "messages wait there until the broker acknowledges them, and are resent in order "
-        "after an outage.",
+        "messages wait there until the collector confirms them stored (the broker's PUBACK "
+        "with ``confirm = false``), and are resent in order after an outage.",
     )
     outbox_max_mb: Number = setting(
         64.0,
