@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ from sensors.schema import Reading
 from sensors.sqlite_file import open_durable
 
 __all__ = ["Spool", "SpoolChunk"]
+
+log = logging.getLogger("upops.collector")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spool (
@@ -109,7 +112,8 @@ class Spool:
         Raises
         ------
         MonitoringError
-            If the file cannot be written (disk full, permissions).
+            If the file cannot be written (permissions, a damaged file); a full disk
+            returns ``False``, as a full spool does.
         """
         if not readings:
             return True
@@ -123,6 +127,15 @@ class Spool:
                         "INSERT INTO spool (readings, data) VALUES (?, ?)", (len(readings), data)
                     )
             except sqlite3.Error as exc:
+                if _disk_full(exc):
+                    # Like a full spool: the writer keeps retrying the store and the
+                    # broker keeps the messages, none acknowledged, until space returns.
+                    log.error(
+                        "spool %s: the disk is full; nothing more is spooled (the broker "
+                        "keeps the messages) until space is freed on it",
+                        self.path,
+                    )
+                    return False
                 raise MonitoringError(f"cannot write to spool {self.path}: {exc}") from exc
             self._readings += len(readings)
             self._bytes += len(data)
@@ -173,3 +186,8 @@ class Spool:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _disk_full(exc: sqlite3.Error) -> bool:
+    """Whether SQLite failed because its disk is full (SQLITE_FULL)."""
+    return getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc)

@@ -9,8 +9,10 @@ The files are derived from the deployment configuration, so that the broker matc
     ``--outage-hours`` loses nothing (Mosquitto's default keeps only 1000 queued
     messages per client and drops the rest).
 ``acl``
-    The collector may only read reading topics; each line's device may only publish on
-    the topics of its own sensors, ``<prefix>/<site>/<line>/<sensor>``.
+    The collector may only read reading topics, and write alarms and confirmations of
+    stored messages (``<prefix>/<site>/<line>/_confirm/<sensor>``); each line's device
+    may only publish on the topics of its own sensors, ``<prefix>/<site>/<line>/<sensor>``,
+    and read its own line's confirmations.
 ``PASSWORDS.md``
     The ``mosquitto_passwd`` steps that create the password file (the passwords never
     pass through this program).
@@ -41,7 +43,7 @@ from pilot.config import Config
 from pilot.context import load_config_arg
 from pilot.errors import PilotError
 from sensors.schema import MAX_BATCH, Reading, encode_payload
-from sensors.topics import alarm_topic
+from sensors.topics import CONFIRM_LEVEL, alarm_topic, confirm_filter
 
 #: Margin on the computed queue length, for clock drift and bursts [-].
 QUEUE_MARGIN = 1.25
@@ -147,12 +149,18 @@ def render_acl(config: Config) -> str:
     ]
     for site in config.sites:
         out += [f"topic write {alarm_topic(prefix, site.id, line.id)}" for line in site.lines]
+    out += [
+        "# It confirms stored messages to the devices (see docs/payload.md).",
+        f"topic write {prefix}/+/+/{CONFIRM_LEVEL}/+",
+    ]
     for site in config.sites:
         for line in site.lines:
             out += [
                 "",
-                f"# Device of {site.id}/{line.id}: publishes its own sensors only.",
+                f"# Device of {site.id}/{line.id}: publishes its own sensors only, and",
+                "# reads which of its messages the collector has stored.",
                 f"user {device_user(site.id, line.id)}",
+                f"topic read {confirm_filter(prefix, site.id, line.id)}",
             ]
             out += [f"topic write {prefix}/{site.id}/{line.id}/{s.sensor}" for s in line.sensors]
     return "\n".join(out) + "\n"
@@ -182,7 +190,8 @@ def render_conf(config: Config, plan: QueuePlan, args: argparse.Namespace, out: 
         "persistence true",
         f"persistence_location {args.data_dir.rstrip('/')}/",
         "# Save the in-memory state every minute, so that a broker crash (not only a clean",
-        "# stop) loses at most a minute of queued messages.",
+        "# stop) loses at most a minute of queued messages. Devices that wait for the",
+        "# collector's confirmations (docs/payload.md) send those again; others lose them.",
         "autosave_interval 60",
         "max_inflight_messages 20",
         f"max_queued_messages {plan.max_queued_messages}",

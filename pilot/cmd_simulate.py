@@ -120,11 +120,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 on_progress=progress,
                 stop=stop,
                 outbox=outbox,
+                confirm=config.simulation.confirm,
+                resend_base_s=config.simulation.confirm_resend_s,
             )
             results[f"{site_id}/{line_id}"] = {
                 "messages": stats.messages,
                 "readings": stats.readings,
                 "outbox_dropped_readings": stats.outbox_dropped_readings,
+                "outbox_unwritten_readings": stats.outbox_unwritten_readings,
             }
         except Exception as exc:  # reported below; one line failing must not hide the other
             results[f"{site_id}/{line_id}"] = {"error": str(exc)}

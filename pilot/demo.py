@@ -37,6 +37,33 @@ from sensors.topics import build_topic
 
 log = logging.getLogger("upops.demo")
 
+#: Most messages the demo's simulator may be ahead of the collector's acknowledgements
+#: [-]. amqtt gives up on a message whose PUBACK takes over 5 s (and logs it); 500
+#: messages of 60 readings are about a second of the collector's work on SQLite.
+IN_FLIGHT_MESSAGES = 500
+
+
+class _Pace:
+    """``on_progress`` of the demo's publisher: holds it while it is more than
+    :data:`IN_FLIGHT_MESSAGES` ahead of what the collector acknowledged."""
+
+    def __init__(self, collector: Collector, acked_before: int) -> None:
+        self.collector = collector
+        self.sent = acked_before
+
+    def __call__(self, _readings: int) -> None:
+        self.sent += 1
+        if self.sent % 50:
+            return
+        target = self.sent - IN_FLIGHT_MESSAGES
+        if self.collector.stats().acked >= target:
+            return
+        if not self.collector.wait_until(lambda s: s.acked >= target, timeout_s=120):
+            raise PilotError(
+                "the collector did not keep up with the simulator within 120 s "
+                f"({self.collector.format_stats()})"
+            )
+
 
 @dataclass(frozen=True)
 class DemoOptions:
@@ -144,6 +171,7 @@ def run_demo(
         quarantine=quarantine,
         max_payload_bytes=config.collector.max_payload_bytes,
         stats_interval_s=0,
+        confirm=False,  # the demo's simulators publish without an outbox: nobody listens
     )
     rows: list[dict[str, Any]] = []
     published_messages = 0
@@ -176,6 +204,7 @@ def run_demo(
                 prefix=config.topic_prefix,
                 batch_size=options.batch_size,
                 speed=None,
+                on_progress=_Pace(collector, published_messages),
             )
             published_messages += stats.messages
             bad = (

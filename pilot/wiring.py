@@ -132,6 +132,8 @@ def make_agent(
         outbox=outbox
         or Outbox(settings.outbox_path, max_bytes=int(settings.outbox_max_mb * 2**20)),
         batch_size=settings.batch_size,
+        confirm=settings.confirm,
+        confirm_resend_s=settings.confirm_resend_s,
         backoff_base_s=settings.backoff_base_s,
         backoff_cap_s=settings.backoff_cap_s,
         clock_tolerance_s=settings.clock_tolerance_s,

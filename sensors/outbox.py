@@ -1,7 +1,9 @@
-"""Edge outbox: MQTT messages kept on disk until the broker has acknowledged them.
+"""Edge outbox: MQTT messages kept on disk until they are safe.
 
 A device (or simulator) writes every message here before handing it to the MQTT
-client, and removes it once the broker's PUBACK arrives. While the broker is
+client, and removes it once the collector confirms its readings stored
+(:mod:`sensors.confirming`), or, for a device that does not ask for confirmations, once
+the broker's PUBACK arrives. While the broker is
 unreachable the messages simply stay in the file, so a network or power cut loses
 nothing that was measured; when the broker returns they are sent in the order they were
 written, with the payload, and so the device timestamps, unchanged.
@@ -36,7 +38,7 @@ from pathlib import Path
 from sensors.errors import SensorsError
 from sensors.sqlite_file import open_durable
 
-__all__ = ["Outbox", "OutboxError", "OutboxMessage"]
+__all__ = ["Outbox", "OutboxError", "OutboxFull", "OutboxMessage"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -55,6 +57,12 @@ class OutboxError(SensorsError):
     """The outbox file cannot be opened or written."""
 
     reason = "outbox_failed"
+
+
+class OutboxFull(OutboxError):
+    """The disk under the outbox is full: the message was not kept."""
+
+    reason = "outbox_disk_full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +122,7 @@ class Outbox:
     def put(self, topic: str, payload: bytes, *, readings: int) -> int:
         """Keep a message durably; returns its id. Drops the oldest untaken ones if full."""
         with self._lock:
+            rows, size = self._rows, self._bytes
             try:
                 with self._conn:
                     cur = self._conn.execute(
@@ -124,6 +133,12 @@ class Outbox:
                     self._bytes += len(payload)
                     self._evict()
             except sqlite3.Error as exc:
+                self._rows, self._bytes = rows, size  # the transaction was rolled back
+                if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+                    raise OutboxFull(
+                        f"outbox {self.path}: the disk is full, a message of {readings} "
+                        f"reading(s) was not kept; free space on the disk of {self.path.parent}"
+                    ) from exc
                 raise OutboxError(f"cannot write to outbox {self.path}: {exc}") from exc
             return int(cur.lastrowid or 0)
 
@@ -177,7 +192,18 @@ class Outbox:
                             self._rows -= 1
                             self._bytes -= int(row[0])
             except sqlite3.Error as exc:
+                if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+                    # Deleting needs room in the write-ahead log. The messages stay and
+                    # go again after a restart: harmless, the store keeps them once.
+                    self._rows, self._bytes = self._count()
+                    return
                 raise OutboxError(f"cannot update outbox {self.path}: {exc}") from exc
+
+    def _count(self) -> tuple[int, int]:
+        rows, size = self._conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox"
+        ).fetchone()
+        return int(rows), int(size)
 
     def rewind(self) -> None:
         """Make every kept message takeable again (after the client lost its in-flight ones)."""

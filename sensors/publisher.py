@@ -11,6 +11,9 @@ written to disk before it is handed to paho and removed once the broker acknowle
 it. While the broker is unreachable the readings keep flowing into the outbox instead of
 waiting on acknowledgements; on reconnection the outbox is sent in order, payloads (and
 so device timestamps) unchanged. Messages an earlier run left in the outbox go first.
+With ``confirm=True`` as well, a message leaves the outbox only once the collector
+confirms that its readings are stored (:mod:`sensors.confirming`), so a broker that
+dies without writing its queue to disk loses nothing.
 
 >>> PublishStats(messages=2, readings=20, seconds=0.5).readings_per_s
 40.0
@@ -28,6 +31,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from sensors.batching import MAX_BATCH_AGE_S, Batches
+from sensors.confirming import RESEND_BASE_S, Confirmations
 from sensors.errors import PublishError
 from sensors.mqtt import BrokerSettings, make_client
 from sensors.outbox import Outbox
@@ -56,6 +60,8 @@ class PublishStats:
         0 without an outbox.
     outbox_dropped_readings
         Readings the full outbox dropped during this call (oldest first) [-].
+    outbox_unwritten_readings
+        Readings not kept because the disk under the outbox was full [-].
     """
 
     messages: int
@@ -63,6 +69,7 @@ class PublishStats:
     seconds: float
     outbox_max_pending: int = 0
     outbox_dropped_readings: int = 0
+    outbox_unwritten_readings: int = 0
 
     @property
     def readings_per_s(self) -> float:
@@ -84,6 +91,9 @@ def publish(
     connect_timeout_s: float = 10.0,
     ack_timeout_s: float = 60.0,
     outbox: Outbox | None = None,
+    confirm: bool = False,
+    resend_base_s: float = RESEND_BASE_S,
+    wait_for_confirmations: bool | None = None,
 ) -> PublishStats:
     """Publish ``readings`` (in device-time order) and wait until the broker has them.
 
@@ -126,6 +136,20 @@ def publish(
         not fail the call: the first connection is retried in the background and the
         readings wait on disk; only a refused connection or an outbox still not empty
         ``ack_timeout_s`` after the last reading raise.
+    confirm
+        With an outbox: keep each message until the collector confirms it stored
+        (subscribing to ``<prefix>/<site>/<line>/_confirm/+``), not merely until the
+        broker's PUBACK; send again what stays unconfirmed after a reconnection or a
+        timeout.
+    wait_for_confirmations
+        With ``confirm``: once ``max_outstanding`` messages await confirmation, hold the
+        producer until one comes (while they keep coming) rather than let the outbox
+        absorb it. Default: only when unpaced (``speed=None``), for simulators; a live
+        source such as the Modbus agent passes ``False``, since its readings are safe
+        only once on disk.
+    resend_base_s
+        First wait for a confirmation before a message is sent again [s]; it doubles
+        while nothing is confirmed, up to :data:`sensors.confirming.RESEND_CAP_S`.
 
     Returns
     -------
@@ -157,22 +181,34 @@ def publish(
         )
     if not connect_timeout_s > 0 or not ack_timeout_s > 0:
         raise ValueError("connect_timeout_s and ack_timeout_s must be positive")
+    if confirm and outbox is None:
+        raise ValueError("confirm=True needs an outbox: confirmed messages are kept there")
 
     client = make_client(settings, clean_session=True)
     # "reason": the first CONNACK, awaited without an outbox; "last": the latest one,
     # whose refusal stops publishing through the outbox.
     connack: dict[str, Any] = {}
     connected = threading.Event()
+    confirmations = Confirmations(client, resend_base_s=resend_base_s) if confirm else None
 
     def on_connect(
         _client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _props: Any
     ) -> None:
         connack["last"] = reason_code
         connack.setdefault("reason", reason_code)
+        if confirmations is not None and not reason_code.is_failure:
+            confirmations.on_connect()
         connected.set()
 
+    def on_disconnect(*_args: Any) -> None:
+        if confirmations is not None:
+            confirmations.on_disconnect()
+
     client.on_connect = on_connect
+    client.on_disconnect = on_disconnect
     dropped_before = outbox.dropped_readings if outbox is not None else 0
+    if outbox is not None:
+        outbox.rewind()  # a new connection: what an earlier call left in flight goes again
     if outbox is None:
         try:
             client.connect(settings.host, settings.port, keepalive=settings.keepalive_s)
@@ -196,6 +232,10 @@ def publish(
             on_progress=on_progress,
             outbox=outbox,
             connack=connack,
+            confirmations=confirmations,
+            block_on_window=(
+                speed is None if wait_for_confirmations is None else wait_for_confirmations
+            ),
         )
         batches = Batches(sender, prefix=prefix, batch_size=batch_size)
         t_start = time.monotonic()
@@ -214,6 +254,7 @@ def publish(
         outbox_dropped_readings=(
             outbox.dropped_readings - dropped_before if outbox is not None else 0
         ),
+        outbox_unwritten_readings=sender.unwritten_readings,
     )
 
 

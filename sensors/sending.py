@@ -10,11 +10,15 @@ oldest message also keeps memory bounded when the broker is slower than the prod
 
 With an :class:`~sensors.outbox.Outbox` every message is written to disk before it is
 handed to paho and removed once the broker acknowledged it; while the broker is
-unreachable the messages wait in the file instead of on acknowledgements.
+unreachable the messages wait in the file instead of on acknowledgements. With
+:class:`~sensors.confirming.Confirmations` as well, a message is removed only once the
+collector confirms it stored, and at most ``max_outstanding`` messages await that
+confirmation at once.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,8 +26,9 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from sensors.confirming import Confirmations
 from sensors.errors import PublishError
-from sensors.outbox import Outbox
+from sensors.outbox import Outbox, OutboxFull
 from sensors.schema import Reading, encode_payload
 
 __all__ = ["MAX_OUTSTANDING_LIMIT", "POLL_S", "Sender"]
@@ -35,6 +40,8 @@ POLL_S = 0.2
 MAX_OUTSTANDING_LIMIT = 60_000
 # Wait between two looks at an outbox that has nothing in flight (broker away) [s].
 _IDLE_POLL_S = 0.05
+
+log = logging.getLogger("upops.publisher")
 
 
 class Sender:
@@ -58,6 +65,14 @@ class Sender:
     connack
         Shared dict in which the connect callback stores the last CONNACK reason
         (``"last"``); a refusal stops publishing through the outbox.
+    confirmations
+        With an outbox: keep each message until the collector confirms it stored,
+        instead of until the broker's PUBACK.
+    block_on_window
+        With confirmations: when ``max_outstanding`` messages await confirmation, wait
+        for one (as long as confirmations keep coming within ``ack_timeout_s``) instead
+        of letting the outbox absorb the producer; for producers that run faster than
+        real time, which would otherwise fill the outbox.
     """
 
     def __init__(
@@ -70,8 +85,12 @@ class Sender:
         on_progress: Callable[[int], None] | None,
         outbox: Outbox | None = None,
         connack: dict[str, Any] | None = None,
+        confirmations: Confirmations | None = None,
+        block_on_window: bool = False,
     ) -> None:
         self.client = client
+        self.confirmations = confirmations
+        self.block_on_window = block_on_window
         self.outbox = outbox
         # Outbox row id of each outstanding message, in step with ``outstanding``.
         self.outbox_ids: deque[int] = deque()
@@ -84,6 +103,8 @@ class Sender:
         self.outstanding: deque[mqtt.MQTTMessageInfo] = deque()
         self.messages = 0
         self.readings = 0
+        #: Readings not kept because the disk under the outbox was full [-].
+        self.unwritten_readings = 0
 
     def send(self, topic: str, batch: list[Reading]) -> None:
         """Take one message of ``batch`` on; blocks while ``max_outstanding`` are in flight."""
@@ -140,7 +161,16 @@ class Sender:
     # -- outbox path -----------------------------------------------------------------
 
     def _send_via_outbox(self, outbox: Outbox, topic: str, payload: bytes, readings: int) -> None:
-        outbox.put(topic, payload, readings=readings)
+        try:
+            outbox.put(topic, payload, readings=readings)
+        except OutboxFull as exc:
+            # Nowhere to keep them: count them, say so once per episode, and go on, so
+            # that the device keeps measuring and recovers once space is freed.
+            if not self.unwritten_readings:
+                log.error("%s; counting what is lost until space returns", exc)
+            self.unwritten_readings += readings
+            self.pump(outbox)
+            return
         self.messages += 1
         self.readings += readings
         self.outbox_max_pending = max(self.outbox_max_pending, outbox.pending_messages)
@@ -151,6 +181,16 @@ class Sender:
         # producer is paced by the broker; while disconnected, the outbox absorbs it.
         while len(self.outstanding) >= self.max_outstanding and self.client.is_connected():
             self.outstanding[0].wait_for_publish(timeout=POLL_S)
+            self.pump(outbox)
+        conf = self.confirmations
+        if conf is None or not self.block_on_window:
+            return
+        while (
+            len(conf.awaiting) >= self.max_outstanding
+            and conf.ready
+            and time.monotonic() - conf.last_progress < self.ack_timeout_s
+        ):
+            conf.wait(POLL_S)
             self.pump(outbox)
 
     def _check_refused(self) -> None:
@@ -165,6 +205,9 @@ class Sender:
     def pump(self, outbox: Outbox) -> None:
         """Forget acknowledged messages, then hand waiting ones to paho while connected."""
         self._check_refused()
+        if self.confirmations is not None:
+            self._pump_confirmed(outbox, self.confirmations)
+            return
         self._reap(outbox)
         while self.client.is_connected() and len(self.outstanding) < self.max_outstanding:
             taken = outbox.take(self.max_outstanding - len(self.outstanding))
@@ -176,6 +219,22 @@ class Sender:
                 self.outstanding.append(self._publish(message.topic, message.payload))
                 self.outbox_ids.append(message.id)
         self._reap(outbox)
+
+    def _pump_confirmed(self, outbox: Outbox, conf: Confirmations) -> None:
+        """Forget confirmed messages, resend what is due, then send waiting ones."""
+        while self.outstanding and self.outstanding[0].is_published():
+            self.outstanding.popleft()  # PUBACK: only paces the producer here
+        conf.settle(outbox)
+        if not conf.ready:
+            return
+        conf.pump_resends(self._publish)
+        while len(conf.awaiting) < self.max_outstanding:
+            taken = outbox.take(self.max_outstanding - len(conf.awaiting))
+            if not taken:
+                break
+            for message in taken:
+                conf.sent(message)
+                self.outstanding.append(self._publish(message.topic, message.payload))
 
     def _reap(self, outbox: Outbox) -> None:
         done = []
@@ -198,13 +257,19 @@ class Sender:
             if pending != last:
                 last, last_progress = pending, now
             elif now - last_progress > self.ack_timeout_s:
+                what, hint = (
+                    ("confirmed stored", "Are the broker and the collector (pilot collect) up?")
+                    if self.confirmations is not None
+                    else ("acknowledged", "Is the broker reachable?")
+                )
                 raise PublishError(
-                    f"{pending} message(s) were not acknowledged within {self.ack_timeout_s:g} s; "
-                    f"they stay in the outbox {outbox.path} and are sent first next time. "
-                    "Is the broker reachable?",
+                    f"{pending} message(s) were not {what} within {self.ack_timeout_s:g} s; "
+                    f"they stay in the outbox {outbox.path} and are sent first next time. " + hint,
                     reason="ack_timeout",
                 )
-            if self.outstanding:
+            if self.confirmations is not None:
+                self.confirmations.wait(POLL_S)
+            elif self.outstanding:
                 self.outstanding[0].wait_for_publish(timeout=POLL_S)
             else:
                 time.sleep(_IDLE_POLL_S)

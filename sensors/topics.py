@@ -15,6 +15,16 @@ TopicParts(site='minh-khai', line='line-1', sensor='zone1_temp')
 
 The sensor level ``alarms`` is reserved: a line's alarm state is published there, so
 no sensor may be called that (the configuration refuses it, the collector skips it).
+
+The collector confirms what it has stored on ``<prefix>/<site>/<line>/_confirm/<sensor>``
+(see :mod:`sensors.confirm`): the level ``_confirm`` starts with ``_``, which no id may,
+and the topic has four levels after the prefix, so no reading topic and no subscription
+``<prefix>/+/+/+`` can match it.
+
+>>> confirm_topic("upops/minh-khai/line-1/zone1_temp", prefix="upops")
+'upops/minh-khai/line-1/_confirm/zone1_temp'
+>>> confirm_filter("upops", "minh-khai", "line-1")
+'upops/minh-khai/line-1/_confirm/+'
 """
 
 from __future__ import annotations
@@ -28,6 +38,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Sensor-level names that are not sensors: ``<prefix>/<site>/<line>/alarms`` carries the
 #: line's alarm state (see :func:`alarm_topic`).
 RESERVED_SENSOR_IDS: frozenset[str] = frozenset({"alarms"})
+#: Level after ``<prefix>/<site>/<line>`` under which the collector confirms stored
+#: messages; its leading ``_`` keeps it apart from every id (:data:`ID_PATTERN`).
+CONFIRM_LEVEL = "_confirm"
 _PREFIX_LEVEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -96,3 +109,30 @@ def alarm_topic(prefix: str, site: str, line: str) -> str:
     """Topic on which the alarm state of ``site``/``line`` is published (retained)."""
     check_prefix(prefix)
     return "/".join((prefix, check_id(site, "site"), check_id(line, "line"), "alarms"))
+
+
+def confirm_topic(reading_topic: str, *, prefix: str) -> str:
+    """Topic on which the collector confirms messages stored from ``reading_topic``.
+
+    Raises
+    ------
+    TopicError
+        If ``reading_topic`` is not a valid reading topic under ``prefix``.
+    """
+    site, line, sensor = parse_topic(reading_topic, prefix=prefix)
+    return "/".join((prefix, site, line, CONFIRM_LEVEL, sensor))
+
+
+def confirm_filter(prefix: str, site: str, line: str) -> str:
+    """Filter a device subscribes to for the confirmations of its line's sensors."""
+    check_prefix(prefix)
+    return "/".join((prefix, check_id(site, "site"), check_id(line, "line"), CONFIRM_LEVEL, "+"))
+
+
+def confirm_filter_for(reading_topic: str) -> str:
+    """:func:`confirm_filter` of the line a reading topic belongs to (no prefix needed).
+
+    >>> confirm_filter_for("vn/upops/minh-khai/line-1/zone1_temp")
+    'vn/upops/minh-khai/line-1/_confirm/+'
+    """
+    return f"{reading_topic.rsplit('/', 1)[0]}/{CONFIRM_LEVEL}/+"

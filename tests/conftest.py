@@ -13,7 +13,12 @@ from collections.abc import Generator
 
 import pytest
 
-pytest_plugins = ["tests.fixtures_mosquitto", "tests.fixtures_influxdb", "tests.fixtures_modbus"]
+pytest_plugins = [
+    "tests.fixtures_mosquitto",
+    "tests.fixtures_influxdb",
+    "tests.fixtures_modbus",
+    "tests.fixtures_small_disk",
+]
 
 #: Longest call a test outside the slow tier may take in a quick-tier run [s].
 QUICK_TEST_LIMIT_S = 10.0

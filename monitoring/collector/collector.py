@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from monitoring.collector.confirm import Confirmer
 from monitoring.collector.decode import Decoder, Message
 from monitoring.collector.session import Session
 from monitoring.collector.stats import CollectorStats, Counters
@@ -78,6 +79,10 @@ class Collector:
         one member of the group, so several collectors split one stream. Each member
         needs its own stable ``client_id`` (its persistent session holds the messages
         sent to it but not yet acknowledged). ``None``: a plain subscription.
+    confirm
+        Publish, after each stored batch, which messages are stored on
+        ``<prefix>/<site>/<line>/_confirm/<sensor>`` (:mod:`~monitoring.collector.confirm`),
+        so that devices forget a message only once the store has it.
     """
 
     def __init__(
@@ -97,6 +102,7 @@ class Collector:
         on_stored: Callable[[list[Reading]], None] | None = None,
         spool: Spool | None = None,
         share_group: str | None = None,
+        confirm: bool = True,
     ) -> None:
         self._stop = threading.Event()
         self._session = Session(
@@ -127,6 +133,9 @@ class Collector:
             retry_max_s=retry_max_s,
             spool=spool,
             on_stored=on_stored,
+        )
+        self._confirmer = (
+            Confirmer(prefix=prefix, publish=self._session.publish) if confirm else None
         )
         self._worker: threading.Thread | None = None
 
@@ -265,8 +274,10 @@ class Collector:
         counters = self._counters
         with counters.lock:
             counters.values.received += len(batch)
+        in_store = True
         if readings:
             rejected.extend(self._writer.write(readings, batch))
+            in_store = self._writer.last_in_store
         if rejected:
             self.quarantine.add_many(rejected)
             counters.quarantined(rejected)
@@ -275,6 +286,8 @@ class Collector:
         self._session.ack(batch)
         with counters.lock:
             counters.values.acked += len(batch)
+        if in_store and self._confirmer is not None:
+            self._confirmer.confirm(batch)
         if readings:
             self._writer.notify(readings)
             newest = max(batch, key=lambda m: m.received_us)

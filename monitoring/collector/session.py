@@ -132,6 +132,12 @@ class Session:
             if msg.qos > 0:
                 client.ack(msg.mid, msg.qos)
 
+    def publish(self, topic: str, payload: bytes, qos: int) -> None:
+        """Publish on this connection (confirmations); dropped while disconnected."""
+        client = self._client
+        if client is not None and self.connected.is_set():
+            client.publish(topic, payload, qos=qos)
+
     def close(self) -> None:
         """Disconnect and stop the network thread."""
         if self._client is not None:

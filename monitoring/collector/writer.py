@@ -95,6 +95,9 @@ class Writer:
         self._replay_backoff = Backoff(base_s=RETRY_BASE_S, cap_s=retry_max_s, jitter=RETRY_JITTER)
         # Monotonic time of the next replay attempt.
         self._replay_due = 0.0
+        #: Whether the last :meth:`write` put its readings in the store itself (not in
+        #: the spool): only then may their messages be confirmed to the devices.
+        self.last_in_store = False
 
     def write(self, readings: list[Reading], messages: Sequence[Message]) -> list[Entry]:
         """Store ``readings`` (decoded from ``messages``), spool them, or wait and retry.
@@ -108,6 +111,7 @@ class Writer:
             If the collector stops while the batch is neither stored nor spooled.
         """
         self._write_backoff.succeeded()  # each batch starts with the shortest wait
+        self.last_in_store = False
         while True:
             spool = self.spool
             if spool is not None and spool.pending_readings:
@@ -130,6 +134,7 @@ class Writer:
             except StoreError as exc:
                 if exc.status == 400:
                     # The store rejects this data; retrying cannot help, so keep it aside.
+                    self.last_in_store = True  # in the quarantine: confirmed as handled
                     return [
                         Entry(m.topic, m.payload, "store_rejected", str(exc), m.received_us)
                         for m in messages
@@ -139,6 +144,7 @@ class Writer:
                 with self._counters.lock:
                     self._counters.values.readings_stored += len(readings)
                     self._counters.values.batches_written += 1
+                self.last_in_store = True
                 return []
             self._wait(problem)
 

@@ -16,7 +16,17 @@ from typing import Any, Self
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from pilot.config.declaration import Section, setting
-from pilot.config.fields import ConfigPath, Integer, Number, Problems, Text, choice, ident, refuse
+from pilot.config.fields import (
+    Boolean,
+    ConfigPath,
+    Integer,
+    Number,
+    Problems,
+    Text,
+    choice,
+    ident,
+    refuse,
+)
 from pilot.config.rules import rule_unique_ids
 from sensors.lines import Line
 from sensors.modbus.devices import FUNCTIONS, PARITIES, Device, Point, RtuTransport, TcpTransport
@@ -51,6 +61,8 @@ class AgentSettings:
     batch_size: int
     outbox_path: Path
     outbox_max_mb: float
+    confirm: bool
+    confirm_resend_s: float
     backoff_base_s: float
     backoff_cap_s: float
     clock_tolerance_s: float
@@ -206,8 +218,8 @@ class AgentSection(Section):
     )
     outbox_path: ConfigPath = setting(
         Path("data/agent-outbox.sqlite"),
-        meaning="The gateway's on-disk outbox (SQLite): readings wait there until the broker "
-        "acknowledges them.",
+        meaning="The gateway's on-disk outbox (SQLite): readings wait there until the "
+        "collector confirms them stored (the broker's PUBACK with ``confirm = false``).",
     )
     outbox_max_mb: Number = setting(
         64.0,
@@ -215,6 +227,18 @@ class AgentSection(Section):
         gt=0,
         meaning="Size bound of the outbox (payload); when full the oldest unsent messages are "
         "dropped and counted.",
+    )
+    confirm: Boolean = setting(
+        True,
+        meaning="Keep each message in the outbox until the collector confirms it stored, "
+        "resending what stays unconfirmed; false: until the broker's PUBACK only.",
+    )
+    confirm_resend_s: Number = setting(
+        10.0,
+        unit="s",
+        gt=0,
+        meaning="With ``confirm``: first wait for a confirmation before a message is sent "
+        "again; it doubles while nothing is confirmed, up to 300 s.",
     )
     backoff_base_s: Number = setting(
         0.5,
@@ -264,6 +288,8 @@ class AgentSection(Section):
             batch_size=self.batch_size,
             outbox_path=self.outbox_path,
             outbox_max_mb=self.outbox_max_mb,
+            confirm=self.confirm,
+            confirm_resend_s=self.confirm_resend_s,
             backoff_base_s=self.backoff_base_s,
             backoff_cap_s=self.backoff_cap_s,
             clock_tolerance_s=self.clock_tolerance_s,

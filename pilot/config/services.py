@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from pilot.config.declaration import Section, setting, settings_type
-from pilot.config.fields import ConfigPath, Integer, Number, TemperatureWindow
+from pilot.config.fields import Boolean, ConfigPath, Integer, Number, TemperatureWindow
 from sensors.schema import MAX_BATCH
 
 __all__ = [
@@ -188,8 +188,8 @@ class SimulationSettings:
     outbox_dir: ConfigPath = setting(
         Path("data/outbox"),
         meaning="Folder of the simulators' on-disk outboxes (one SQLite file per line): "
-        "messages wait there until the broker acknowledges them, and are resent in order "
-        "after an outage.",
+        "messages wait there until the collector confirms them stored (the broker's PUBACK "
+        "with ``confirm = false``), and are resent in order after an outage.",
     )
     outbox_max_mb: Number = setting(
         64.0,
@@ -197,4 +197,17 @@ class SimulationSettings:
         gt=0,
         meaning="Size bound of each outbox (payload). When full, the oldest messages not yet "
         "sent are dropped and counted.",
+    )
+    confirm: Boolean = setting(
+        True,
+        meaning="Keep each message in the outbox until the collector confirms it stored "
+        "(``<prefix>/<site>/<line>/_confirm/+``), resending what stays unconfirmed; false: "
+        "until the broker's PUBACK only (see docs/payload.md).",
+    )
+    confirm_resend_s: Number = setting(
+        10.0,
+        unit="s",
+        gt=0,
+        meaning="With ``confirm``: first wait for a confirmation before a message is sent "
+        "again; it doubles while nothing is confirmed, up to 300 s.",
     )

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from sensors.confirming import RESEND_BASE_S
 from sensors.errors import PublishError
 from sensors.modbus.clock import ClockWatch
 from sensors.modbus.devices import Device
@@ -63,6 +64,11 @@ class Agent:
         Wall-clock jump that is logged as a warning [s].
     on_reading
         Called with each reading as it is polled (before publishing), e.g. by tests.
+    confirm
+        Keep each message in the outbox until the collector confirms it stored (see
+        :mod:`sensors.confirming`), not merely until the broker's PUBACK.
+    confirm_resend_s
+        First wait for a confirmation before a message is sent again [s].
     """
 
     def __init__(
@@ -78,6 +84,8 @@ class Agent:
         backoff_jitter: float = 0.2,
         clock_tolerance_s: float = 2.0,
         on_reading: Callable[[Reading], None] | None = None,
+        confirm: bool = False,
+        confirm_resend_s: float = RESEND_BASE_S,
     ) -> None:
         if not devices:
             raise ValueError("the agent needs at least one device; add [[agent.devices]]")
@@ -85,6 +93,8 @@ class Agent:
         self.prefix = prefix
         self.outbox = outbox
         self.batch_size = batch_size
+        self.confirm = confirm
+        self.confirm_resend_s = confirm_resend_s
         self.on_reading = on_reading
         self.clock = ClockWatch(tolerance_s=clock_tolerance_s)
         self._queue: queue.Queue[Reading] = queue.Queue()
@@ -148,6 +158,11 @@ class Agent:
                 prefix=self.prefix,
                 batch_size=self.batch_size,
                 outbox=self.outbox,
+                confirm=self.confirm,
+                resend_base_s=self.confirm_resend_s,
+                # Polled readings are safe only on disk: never hold them in memory
+                # waiting for the collector.
+                wait_for_confirmations=False,
             )
         except PublishError as exc:
             # Whatever was not acknowledged stays in the outbox for the next start.

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -240,7 +241,10 @@ def test_collector_and_publisher_work_over_tls_with_credentials(secure_broker, t
                 prefix=secure_broker.prefix,
                 batch_size=10,
                 outbox=outbox,
+                confirm=True,
             )
+            # Emptied by the collector's confirmations, which the ACL lets it write and
+            # this line's device read.
             assert outbox.pending_messages == 0
         finally:
             outbox.close()
@@ -271,3 +275,97 @@ def test_collector_refused_with_a_wrong_password_names_no_secret(secure_broker, 
     assert "refused" in str(caught.value)
     assert wrong not in str(caught.value)
     assert wrong not in caplog.text
+
+
+def test_confirmations_reach_only_the_device_of_their_line(secure_broker, tmp_path):
+    prefix = secure_broker.prefix
+    collector = _collector(secure_broker, tmp_path)
+    collector.start()
+    seen: dict[str, list[str]] = {"minh-khai.line-1": [], "phan-boi.line-1": []}
+    clients = []
+    try:
+        for user in seen:
+            client = _client(secure_broker.settings(f"l-{user}-{prefix}", user, DEVICE_PASSWORD))
+            client.on_message = lambda _c, _u, m, user=user: seen[user].append(m.topic)
+            subscribed = threading.Event()
+            client.on_subscribe = lambda *_a, ev=subscribed: ev.set()
+            client.subscribe(f"{prefix}/+/+/_confirm/+", qos=1)
+            assert subscribed.wait(20)
+            clients.append(client)
+        clients[0].publish(
+            build_topic(prefix, "minh-khai", "line-1", "zone1_temp"),
+            encode_payload([_reading("minh-khai", "zone1_temp", 1)]),
+            qos=1,
+        ).wait_for_publish(20)
+        deadline = time.monotonic() + 20
+        while not seen["minh-khai.line-1"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen["minh-khai.line-1"] == [f"{prefix}/minh-khai/line-1/_confirm/zone1_temp"]
+        # A later confirmation of phan-boi's own line, which its device may read, shows
+        # that minh-khai's had been withheld from it, not merely late.
+        clients[1].publish(
+            build_topic(prefix, "phan-boi", "line-1", "zone1_temp"),
+            encode_payload([_reading("phan-boi", "zone1_temp", 2)]),
+            qos=1,
+        ).wait_for_publish(20)
+        deadline = time.monotonic() + 20
+        while not seen["phan-boi.line-1"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen["phan-boi.line-1"] == [f"{prefix}/phan-boi/line-1/_confirm/zone1_temp"]
+    finally:
+        for client in clients:
+            client.disconnect()
+            client.loop_stop()
+        collector.stop()
+
+
+def test_a_share_group_of_collectors_works_under_the_generated_acl(secure_broker, tmp_path):
+    prefix = secure_broker.prefix
+    config = load_config(secure_broker.config_path)
+    members = []
+    for n in range(2):
+        folder = tmp_path / f"c{n}"
+        folder.mkdir()
+        members.append(
+            Collector(
+                broker=secure_broker.settings(
+                    f"collector-{prefix}-{n}", "upops-collector", COLLECTOR_PASSWORD
+                ),
+                prefix=prefix,
+                catalog=config.catalog(),
+                store=SQLiteStore(tmp_path / "readings.sqlite"),
+                quarantine=Quarantine(folder / "quarantine.sqlite"),
+                stats_interval_s=0,
+                share_group="collectors",
+            )
+        )
+    for member in members:
+        member.start()
+    try:
+        readings = [
+            Reading("minh-khai", "line-1", "zone1_temp", T0_US + n * 1_000_000, 230.0, "degC", n)
+            for n in range(400)
+        ]
+        outbox = Outbox(tmp_path / "outbox.sqlite")
+        try:
+            publish(
+                readings,
+                settings=secure_broker.settings(
+                    f"dev-{prefix}", "minh-khai.line-1", DEVICE_PASSWORD
+                ),
+                prefix=prefix,
+                batch_size=5,
+                outbox=outbox,
+                confirm=True,
+            )
+            assert outbox.pending_messages == 0
+        finally:
+            outbox.close()
+        received = [m.stats().received for m in members]
+        # Each member took a share, and no message went to both.
+        assert sum(received) == 80, received
+        assert min(received) > 0, received
+        assert members[0].store.count(site="minh-khai") == 400
+    finally:
+        for member in members:
+            member.stop()
