@@ -11,7 +11,8 @@ interval, a few intake weighings a day) straight into the store, then measures i
 separate processes, one after the other:
 
 (a) ``raw``: the database's own read of the same points into nothing: the ``sqlite3``
-    shell printing ``SELECT ts_us, value`` of every reading to ``/dev/null``; for
+    shell printing ``SELECT ts_us, value`` of every reading to ``/dev/null`` (and, to
+    show the driver's share, the same query stepped through Python's ``sqlite3``); for
     InfluxDB one chunked ``/query`` of every point (``epoch=u``) read and discarded;
 (b) ``pilot estimate --period compare`` and (c) ``pilot report evaluation``, each as a
     fresh ``pilot`` process on a configuration pointing at that store;
@@ -138,15 +139,29 @@ def fill_influx(store: InfluxDB1Store, config) -> int:
     return seen[0]
 
 
-def timed(cmd: list[str], env: dict[str, str], out=subprocess.DEVNULL) -> tuple[float, float]:
-    """Wall time [s] and peak RSS [MiB] of one child process."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time [s] and peak RSS [MiB] of one child process.
+
+    The peak is the child's ``VmHWM``, read every 0.05 s while it runs: ``ru_maxrss``
+    from ``wait4`` would also count the pages the child inherited from this process
+    when it was forked, i.e. the bench's own memory.
+    """
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_kib = 0
+    status = Path(f"/proc/{proc.pid}/status")
+    while proc.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak_kib = max(peak_kib, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
     wall = time.perf_counter() - t0
-    if status != 0:
+    if proc.returncode != 0:
         sys.exit(f"{cmd} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, peak_kib / 1024
 
 
 def raw_influx(url: str, database: str) -> None:
@@ -166,6 +181,14 @@ def raw_influx(url: str, database: str) -> None:
         preload_content=False,
     )
     for _ in r.stream(1 << 20):
+        pass
+
+
+def raw_sqlite_python(path: str) -> None:
+    """Every reading stepped through Python's sqlite3 and dropped (run in a child)."""
+    import sqlite3
+
+    for _ in sqlite3.connect(path).execute("SELECT ts_us, value FROM readings"):
         pass
 
 
@@ -204,6 +227,14 @@ def run(kind: str, days: int, folder: Path) -> None:
         else:
             raw_cmd = [sys.executable, __file__, "--raw-influx", url, "bench"]
         raw = timed(raw_cmd, env)
+        driver = (
+            timed(
+                [sys.executable, __file__, "--raw-sqlite-python", str(config.store.sqlite_path)],
+                env,
+            )
+            if kind == "sqlite"
+            else None
+        )
         est = timed([*PILOT, "-q", "--config", str(path), "estimate", "--period", "compare"], env)
         rep = timed(
             [
@@ -223,7 +254,7 @@ def run(kind: str, days: int, folder: Path) -> None:
             server.stop()
 
     def row(name: str, wall_s: float, rss_mib: float) -> str:
-        ratio = f"  ratio {raw[0] / wall_s:.2f}" if name != "raw read" else ""
+        ratio = f"  ratio {raw[0] / wall_s:.2f}" if not name.startswith("raw") else ""
         return (
             f"    {name:18} {wall_s:7.1f} s  {n / wall_s / 1e6:5.2f} M/s"
             f"  RSS {rss_mib:6.0f} MiB{ratio}"
@@ -232,6 +263,7 @@ def run(kind: str, days: int, folder: Path) -> None:
     print(
         f"{kind:9} {days:2d} d/period  {n / 1e6:6.1f} M readings (written in {fill_s:5.0f} s)",
         row("raw read", *raw),
+        *([row("raw read, Python", *driver)] if driver is not None else []),
         row("estimate compare", *est),
         row("report evaluation", *rep),
         sep="\n",
@@ -242,6 +274,9 @@ def run(kind: str, days: int, folder: Path) -> None:
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--raw-influx":
         raw_influx(sys.argv[2], sys.argv[3])
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--raw-sqlite-python":
+        raw_sqlite_python(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, nargs="+", default=[2, 7, 14])
