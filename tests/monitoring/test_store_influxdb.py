@@ -74,10 +74,15 @@ def test_read_series_gives_read_as_arrays(store: Store) -> None:
         frame = store.read(site=SITE, line=LINE, start=START, end=END, sensors=sensors)
         expected = series_from_frame(frame)
         got = store.read_series(site=SITE, line=LINE, start=START, end=END, sensors=sensors)
-        assert got.keys() == expected.keys()
+        # The interface's own default (through read, sensor by sensor) gives the same.
+        default = Store.read_series(
+            store, site=SITE, line=LINE, start=START, end=END, sensors=sensors
+        )
+        assert got.keys() == expected.keys() == default.keys()
         for sensor, want in expected.items():
             assert got[sensor].times_us.tolist() == want.times_us.tolist(), sensor
             assert got[sensor].values.tolist() == want.values.tolist(), sensor
+            assert default[sensor].times_us.tolist() == want.times_us.tolist(), sensor
             has = got[sensor].households
             assert (has.tolist() if has is not None else None) == (
                 want.households.tolist() if want.households is not None else None
