@@ -17,14 +17,20 @@ from datetime import datetime
 from typing import NoReturn
 from urllib.parse import urlencode
 
-import numpy as np
 import pandas as pd
 import urllib3
 from urllib3.util import make_headers, parse_url
 
 from monitoring.errors import StoreError, StoreUnavailable
 from monitoring.stores.base import READ_COLUMNS, SensorSeries, Store, check_range
-from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
+from monitoring.stores.frames import (
+    SeriesPart,
+    downsampled_frame,
+    empty_frame,
+    reading_frame,
+    series_from_parts,
+    series_part,
+)
 from monitoring.stores.line_protocol import check_measurement, chunks, line_protocol
 from sensors.schema import Reading
 
@@ -56,6 +62,17 @@ def quote_string(text: str) -> str:
 def _escape_influxql(text: str) -> str:
     # The InfluxQL scanner knows \\, \', \" and \n; a raw newline ends a string with an error.
     return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _where(site: str, line: str, start_us: int, end_us: int, sensors: Sequence[str] | None) -> str:
+    """The WHERE clause of a read: one line, ``[start, end)`` [µs], optionally sensors."""
+    where = (
+        f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
+        f"AND time >= {start_us}u AND time < {end_us}u"
+    )
+    if sensors is not None:
+        where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
+    return where
 
 
 class InfluxDB1Store(Store):
@@ -183,12 +200,7 @@ class InfluxDB1Store(Store):
             raise ValueError("every_s must be positive")
         if sensors is not None and not sensors:
             return empty_frame(downsampled)
-        where = (
-            f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
-            f"AND time >= {start_us}u AND time < {end_us}u"
-        )
-        if sensors is not None:
-            where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
+        where = _where(site, line, start_us, end_us, sensors)
         if every_s is not None:
             step_us = max(1, round(every_s * 1e6))
             # GROUP BY time() windows are aligned to the epoch, like SQLiteStore's.
@@ -224,41 +236,14 @@ class InfluxDB1Store(Store):
     ) -> dict[str, SensorSeries]:
         """:meth:`read` as arrays: one query grouped by sensor, its chunked answer
         decoded as it streams in, so no text frame and no whole answer in memory."""
-        start_us, end_us = check_range(start, end)
         if sensors is not None and not sensors:
             return {}
-        where = (
-            f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
-            f"AND time >= {start_us}u AND time < {end_us}u"
-        )
-        if sensors is not None:
-            where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
-        parts: dict[str, list[tuple[np.ndarray, np.ndarray, list[object]]]] = {}
+        where = _where(site, line, *check_range(start, end), sensors)
         query = f'SELECT "value", "household" FROM {self._source()} WHERE {where} GROUP BY "sensor"'
+        parts: dict[str, list[SeriesPart]] = {}
         for tags, columns, values in self._stream(query):
-            t, v, h = (columns.index(c) for c in ("time", "value", "household"))
-            n = len(values)
-            parts.setdefault(str(tags.get("sensor")), []).append(
-                (
-                    np.fromiter((r[t] for r in values), np.int64, n),
-                    np.fromiter((r[v] for r in values), np.float64, n),
-                    [r[h] for r in values],
-                )
-            )
-        out = {}
-        for sensor, pieces in parts.items():
-            times = np.concatenate([c[0] for c in pieces])
-            values = np.concatenate([c[1] for c in pieces])
-            households = np.array([x for c in pieces for x in c[2]], dtype=object)
-            households[households == ""] = None
-            if not any(x is not None for x in households):
-                out[sensor] = SensorSeries(times, values, None)
-                continue
-            # read's order: time, then household with a missing one first.
-            rank = pd.Series(households).fillna("").to_numpy(dtype=str)
-            order = np.lexsort((rank, times))
-            out[sensor] = SensorSeries(times[order], values[order], households[order])
-        return out
+            parts.setdefault(str(tags.get("sensor")), []).append(series_part(columns, values))
+        return series_from_parts(parts)
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         conditions = []

@@ -193,7 +193,11 @@ def _split(
     weighings = series.get(intake_sensor) if intake_sensor is not None else None
     if weighings is None:
         return arrays, pd.DataFrame(
-            {"household": pd.Series([], dtype=object), "value": pd.Series([], dtype=float)}
+            {
+                "household": pd.Series([], dtype=object),
+                "value": pd.Series([], dtype=float),
+                "time_us": pd.Series([], dtype=np.int64),
+            }
         )
     households = (
         weighings.households
