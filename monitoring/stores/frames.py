@@ -17,16 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
-from monitoring.stores.base import DOWNSAMPLED_COLUMNS, READ_COLUMNS
+from monitoring.stores.base import DOWNSAMPLED_COLUMNS, READ_COLUMNS, SensorSeries
 
 __all__ = [
     "DOWNSAMPLED_ROW",
     "READ_ROW",
+    "SeriesPart",
     "downsampled_frame",
     "empty_frame",
     "reading_frame",
+    "series_from_parts",
+    "series_part",
     "utc_us",
 ]
 
@@ -94,3 +98,36 @@ def _frame(rows: Rows, fields: Sequence[str]) -> pd.DataFrame:
     if not frame.empty:
         frame.insert(0, "time", utc_us(frame.pop("ts_us")))
     return frame
+
+
+#: One piece of one sensor's answer: times [µs], values, households (None or "" if none).
+SeriesPart = tuple[np.ndarray, np.ndarray, list[object]]
+
+
+def series_part(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> SeriesPart:
+    """One piece of an answer (rows of ``time`` [µs], ``value``, ``household``) as arrays."""
+    t, v, h = (columns.index(c) for c in ("time", "value", "household"))
+    n = len(rows)
+    return (
+        np.fromiter((r[t] for r in rows), np.int64, n),
+        np.fromiter((r[v] for r in rows), np.float64, n),
+        [r[h] for r in rows],
+    )
+
+
+def series_from_parts(parts: dict[str, list[SeriesPart]]) -> dict[str, SensorSeries]:
+    """Pieces of each sensor's answer joined into :class:`SensorSeries`, in the order
+    :meth:`~monitoring.stores.base.Store.read` gives (time, then household, none first)."""
+    out = {}
+    for sensor, pieces in parts.items():
+        times = np.concatenate([c[0] for c in pieces])
+        values = np.concatenate([c[1] for c in pieces])
+        households = np.array([x for c in pieces for x in c[2]], dtype=object)
+        households[households == ""] = None
+        if not any(x is not None for x in households):
+            out[sensor] = SensorSeries(times, values, None)
+            continue
+        rank = pd.Series(households).fillna("").to_numpy(dtype=str)
+        order = np.lexsort((rank, times))
+        out[sensor] = SensorSeries(times[order], values[order], households[order])
+    return out

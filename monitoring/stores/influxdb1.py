@@ -12,7 +12,7 @@ split.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NoReturn
 from urllib.parse import urlencode
@@ -22,8 +22,15 @@ import urllib3
 from urllib3.util import make_headers, parse_url
 
 from monitoring.errors import StoreError, StoreUnavailable
-from monitoring.stores.base import READ_COLUMNS, Store, check_range
-from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
+from monitoring.stores.base import READ_COLUMNS, SensorSeries, Store, check_range
+from monitoring.stores.frames import (
+    SeriesPart,
+    downsampled_frame,
+    empty_frame,
+    reading_frame,
+    series_from_parts,
+    series_part,
+)
 from monitoring.stores.line_protocol import check_measurement, chunks, line_protocol
 from sensors.schema import Reading
 
@@ -55,6 +62,17 @@ def quote_string(text: str) -> str:
 def _escape_influxql(text: str) -> str:
     # The InfluxQL scanner knows \\, \', \" and \n; a raw newline ends a string with an error.
     return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _where(site: str, line: str, start_us: int, end_us: int, sensors: Sequence[str] | None) -> str:
+    """The WHERE clause of a read: one line, ``[start, end)`` [µs], optionally sensors."""
+    where = (
+        f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
+        f"AND time >= {start_us}u AND time < {end_us}u"
+    )
+    if sensors is not None:
+        where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
+    return where
 
 
 class InfluxDB1Store(Store):
@@ -182,12 +200,7 @@ class InfluxDB1Store(Store):
             raise ValueError("every_s must be positive")
         if sensors is not None and not sensors:
             return empty_frame(downsampled)
-        where = (
-            f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
-            f"AND time >= {start_us}u AND time < {end_us}u"
-        )
-        if sensors is not None:
-            where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
+        where = _where(site, line, start_us, end_us, sensors)
         if every_s is not None:
             step_us = max(1, round(every_s * 1e6))
             # GROUP BY time() windows are aligned to the epoch, like SQLiteStore's.
@@ -211,6 +224,26 @@ class InfluxDB1Store(Store):
             positions = [columns.index(c) if c in columns else None for c in wanted]
             rows.extend([row[p] if p is not None else None for p in positions] for row in values)
         return reading_frame(rows)
+
+    def read_series(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str] | None = None,
+    ) -> dict[str, SensorSeries]:
+        """:meth:`read` as arrays: one query grouped by sensor, its chunked answer
+        decoded as it streams in, so no text frame and no whole answer in memory."""
+        if sensors is not None and not sensors:
+            return {}
+        where = _where(site, line, *check_range(start, end), sensors)
+        query = f'SELECT "value", "household" FROM {self._source()} WHERE {where} GROUP BY "sensor"'
+        parts: dict[str, list[SeriesPart]] = {}
+        for tags, columns, values in self._stream(query):
+            parts.setdefault(str(tags.get("sensor")), []).append(series_part(columns, values))
+        return series_from_parts(parts)
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         conditions = []
@@ -267,6 +300,7 @@ class InfluxDB1Store(Store):
         body: bytes | None = None,
         fields: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        stream: bool = False,
     ) -> urllib3.BaseHTTPResponse:
         all_headers = {**self._headers, **(headers or {})}
         try:
@@ -277,6 +311,7 @@ class InfluxDB1Store(Store):
                     fields=fields,
                     headers=all_headers,
                     encode_multipart=False,
+                    preload_content=not stream,
                 )
             return self._pool.request(method, self.url + path, body=body, headers=all_headers)
         except urllib3.exceptions.HTTPError as exc:
@@ -288,6 +323,10 @@ class InfluxDB1Store(Store):
 
     def _select(self, query: str, *, method: str = "POST") -> list[tuple[dict, list, list]]:
         """Run an InfluxQL statement; (tags, columns, values) of every series returned."""
+        return list(self._stream(query, method=method))
+
+    def _stream(self, query: str, *, method: str = "POST") -> Iterator[tuple[dict, list, list]]:
+        """(tags, columns, values) of each chunk of each series, as the answer streams in."""
         fields = {
             "db": self.database,
             "q": query,
@@ -297,12 +336,17 @@ class InfluxDB1Store(Store):
         }
         # POST with a form body: GET would put long sensor lists in the URL, and
         # CREATE DATABASE must be POSTed anyway.
-        response = self._request(method, "/query", fields=fields, what="query")
+        response = self._request(method, "/query", fields=fields, what="query", stream=True)
         if response.status != 200:
             self._raise_for(response, "query")
-        series: list[tuple[dict, list, list]] = []
         # A chunked answer is one JSON document per line.
-        for raw in response.data.splitlines():
+        try:
+            yield from self._documents(response)
+        finally:
+            response.release_conn()
+
+    def _documents(self, response: urllib3.BaseHTTPResponse) -> Iterator[tuple[dict, list, list]]:
+        for raw in response:
             if not raw.strip():
                 continue
             try:
@@ -319,8 +363,7 @@ class InfluxDB1Store(Store):
                 if "error" in result:
                     self._raise_message(str(result["error"]), None, "query")
                 for s in result.get("series", []):
-                    series.append((s.get("tags") or {}, s["columns"], s.get("values") or []))
-        return series
+                    yield (s.get("tags") or {}, s["columns"], s.get("values") or [])
 
     def _raise_for(self, response: urllib3.BaseHTTPResponse, what: str) -> NoReturn:
         message = response.headers.get("X-Influxdb-Error", "")

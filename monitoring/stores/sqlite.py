@@ -22,10 +22,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from monitoring.errors import StoreError, StoreUnavailable
-from monitoring.stores.base import Store, check_range
+from monitoring.stores.base import SensorSeries, Store, check_range
 from monitoring.stores.frames import downsampled_frame, empty_frame, reading_frame
 from sensors.schema import Reading
 from sensors.sqlite_file import open_durable
@@ -43,6 +44,10 @@ CREATE TABLE IF NOT EXISTS readings (
     PRIMARY KEY (site, line, sensor, household, ts_us)
 ) WITHOUT ROWID;
 """
+
+
+#: One row of :meth:`SQLiteStore.read_series`: device time [µs] and value.
+_ROW = np.dtype([("t", np.int64), ("v", np.float64)])
 
 
 class SQLiteStore(Store):
@@ -99,7 +104,11 @@ class SQLiteStore(Store):
         if every_s is not None and every_s <= 0:
             raise ValueError("every_s must be positive")
         with self._lock:
-            keys = self._keys(site, line)
+            keys = [
+                (sensor, household)
+                for sensor in self._keys(site, line)
+                for household in self._keys(site, line, sensor)
+            ]
         if sensors is not None:
             wanted = set(sensors)
             keys = [(sensor, household) for sensor, household in keys if sensor in wanted]
@@ -133,26 +142,70 @@ class SQLiteStore(Store):
             frame = pd.read_sql_query(sql, self._conn, params=params)
         return framing(frame, ordered=True)
 
-    def _keys(self, site: str, line: str) -> list[tuple[str, str]]:
-        """The (sensor, household) pairs stored for a line, by one index seek per pair (a
-        loose index scan: a line has a few sensors and households, and millions of rows)."""
-        where = "FROM readings WHERE site = ? AND line = ?"
-        keys: list[tuple[str, str]] = []
-        sensor = self._conn.execute(f"SELECT MIN(sensor) {where}", (site, line)).fetchone()[0]
-        while sensor is not None:
-            household = self._conn.execute(
-                f"SELECT MIN(household) {where} AND sensor = ?", (site, line, sensor)
-            ).fetchone()[0]
-            while household is not None:
-                keys.append((sensor, household))
-                household = self._conn.execute(
-                    f"SELECT MIN(household) {where} AND sensor = ? AND household > ?",
-                    (site, line, sensor, household),
-                ).fetchone()[0]
-            sensor = self._conn.execute(
-                f"SELECT MIN(sensor) {where} AND sensor > ?", (site, line, sensor)
-            ).fetchone()[0]
-        return keys
+    def read_series(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str] | None = None,
+    ) -> dict[str, SensorSeries]:
+        """:meth:`read` as arrays, by index range scans only.
+
+        The key is (site, line, sensor, household, time): a time range is a range of the
+        index only once sensor and household are fixed. So the sensors and each
+        sensor's households are found by index seeks (``MIN(x) WHERE x > previous``),
+        and each (sensor, household) is one ordered range scan, straight into numpy;
+        the cost is that of the rows in range, whatever the length of the history.
+        """
+        start_us, end_us = check_range(start, end)
+        out: dict[str, SensorSeries] = {}
+        with self._lock:
+            names = list(sensors) if sensors is not None else self._keys(site, line)
+            for sensor in names:
+                parts = [
+                    (household, self._range(site, line, sensor, household, start_us, end_us))
+                    for household in self._keys(site, line, sensor)
+                ]
+                parts = [(h, rows) for h, rows in parts if len(rows)]
+                if not parts:
+                    continue
+                if len(parts) == 1 and parts[0][0] == "":
+                    rows = parts[0][1]
+                    out[sensor] = SensorSeries(rows["t"].copy(), rows["v"].copy(), None)
+                    continue
+                rows = np.concatenate([p for _, p in parts])
+                # Households come in key order ('' first): rank then time is read's order.
+                rank = np.repeat(np.arange(len(parts)), [len(p) for _, p in parts])
+                order = np.lexsort((rank, rows["t"]))
+                labels = np.array([h or None for h, _ in parts], dtype=object)
+                out[sensor] = SensorSeries(rows["t"][order], rows["v"][order], labels[rank][order])
+        return out
+
+    def _keys(self, site: str, line: str, sensor: str | None = None) -> list[str]:
+        """Distinct sensors of a line, or households of a sensor, by index seeks (a loose
+        index scan: a line has a few sensors and households, and millions of rows)."""
+        column, where = ("household", " AND sensor = ?") if sensor is not None else ("sensor", "")
+        fixed: list[object] = [site, line] + ([sensor] if sensor is not None else [])
+        sql = f"SELECT MIN({column}) FROM readings WHERE site = ? AND line = ?{where}"
+        found: list[str] = []
+        while True:
+            extra, params = (f" AND {column} > ?", [*fixed, found[-1]]) if found else ("", fixed)
+            value = self._conn.execute(sql + extra, params).fetchone()[0]
+            if value is None:
+                return found
+            found.append(str(value))
+
+    def _range(
+        self, site: str, line: str, sensor: str, household: str, start_us: int, end_us: int
+    ) -> np.ndarray:
+        cursor = self._conn.execute(
+            "SELECT ts_us, value FROM readings WHERE site = ? AND line = ? AND sensor = ? "
+            "AND household = ? AND ts_us >= ? AND ts_us < ? ORDER BY ts_us",
+            (site, line, sensor, household, start_us, end_us),
+        )
+        return np.fromiter(cursor, dtype=_ROW)
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM readings WHERE 1=1", []

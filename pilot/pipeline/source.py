@@ -13,7 +13,7 @@ from types import TracebackType
 
 import pandas as pd
 
-from monitoring.stores.base import Store
+from monitoring.stores.base import SensorSeries, Store
 from pilot.config import Config
 from pilot.wiring import make_store
 
@@ -59,6 +59,18 @@ class DataSource:
         return self.store.read(
             site=site, line=line, start=start, end=end, sensors=sensors, every_s=every_s
         )
+
+    def read_series(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: list[str] | None = None,
+    ) -> dict[str, SensorSeries]:
+        """The same readings as arrays per sensor (see :meth:`Store.read_series`)."""
+        return self.store.read_series(site=site, line=line, start=start, end=end, sensors=sensors)
 
     def close(self) -> None:
         self.store.close()

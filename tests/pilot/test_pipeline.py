@@ -32,6 +32,10 @@ class CountingStore(SQLiteStore):
             self.reads.append((kwargs["site"], kwargs["line"]))
         return super().read(**kwargs)
 
+    def read_series(self, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.reads.append((kwargs["site"], kwargs["line"]))
+        return super().read_series(**kwargs)
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
@@ -100,6 +104,38 @@ def test_evaluation_reads_each_window_once(folder) -> None:  # type: ignore[no-u
     # The releases come from the same activity as the daily rows: one day per window.
     assert set(data.daily["period"]) == set(COMPARED_KINDS)
     assert set(data.completeness["days"]) == {1}
+
+
+@pytest.fixture(scope="module")
+def two_days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    made = demo_folder(
+        tmp_path_factory.mktemp("demo2"),
+        days=2,
+        interval_s=30.0,
+        simulate=[("post-2020", SITE, LINE)],
+    )
+    return made.config_file, made.config
+
+
+def test_chunked_windows_give_the_whole_windows_activity(two_days) -> None:  # type: ignore[no-untyped-def]
+    # A 2-day window read as one chunk (as a whole) and as two chunks of one local day.
+    config_file, config = two_days
+    windows = period_windows(config, ("post",), site=SITE)
+    store = CountingStore(config_file.parent / "readings.sqlite")
+    with DataSource(config, store=store) as source:
+        whole = extract_windows(config, source, windows, by_day=True, chunk_days=10)
+        n_whole = len(store.reads)
+        chunked = extract_windows(config, source, windows, by_day=True, chunk_days=1)
+    days = sum(len(w.days) for w in chunked.windows)
+    assert n_whole == len(windows)
+    assert len(store.reads) - n_whole == days == 2
+    for a, b in zip(whole.windows, chunked.windows, strict=True):
+        assert a.days == b.days  # each day from its own chunk: bit for bit
+        assert a.activity.state_h == b.activity.state_h
+        assert a.activity.completeness == b.activity.completeness
+        assert a.activity.intake_kg == b.activity.intake_kg
+        assert b.activity.processed_kg == pytest.approx(a.activity.processed_kg, rel=1e-12)
+        assert b.activity.energy_kwh == pytest.approx(a.activity.energy_kwh, rel=1e-12)
 
 
 def test_a_window_without_readings_names_line_and_period(folder) -> None:  # type: ignore[no-untyped-def]
