@@ -207,6 +207,7 @@ _TEMPS = st.one_of(st.floats(0.0, 260.0), st.sampled_from([np.nan, 55.0, 60.0, 1
 _RATES = st.one_of(st.floats(0.0, 5.0), st.sampled_from([np.nan, 0.5, 1.0, 1.5]))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(
     samples=st.lists(st.tuples(_TEMPS, _RATES), min_size=1, max_size=60),

@@ -260,6 +260,7 @@ def test_period_without_data_exits_nonzero_with_message(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_table_longer_than_its_page_continues_on_the_next(tmp_path: Path) -> None:
     """No row is cut: the shared table engine breaks pages under a repeated header."""
     from reports.evaluation.pages import MARGINS

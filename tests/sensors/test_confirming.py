@@ -44,6 +44,7 @@ def _collector(broker, folder: Path, prefix: str, client_id: str) -> Collector: 
     )
 
 
+@pytest.mark.slow
 def test_puback_alone_keeps_messages_until_the_collector_confirms(mosquitto_broker, tmp_path):
     prefix = f"t{uuid.uuid4().hex[:8]}"
     collector_id = f"col-{uuid.uuid4().hex[:8]}"

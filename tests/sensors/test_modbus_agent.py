@@ -34,6 +34,7 @@ from tests.sensors.modbus_agent_rig import (
 pytestmark = pytest.mark.mosquitto
 
 
+@pytest.mark.slow
 def test_tcp_devices_decoded_values_stored_through_mosquitto(mosquitto_broker, tmp_path):
     prefix = f"mb{uuid.uuid4().hex[:8]}"
     pid = ModbusServer(

@@ -8,6 +8,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
+
 from sensors.modbus.clock import ClockWatch
 from sensors.modbus.devices import Device, Point, RtuTransport, TcpTransport
 from sensors.modbus.poller import BusPoller
@@ -131,6 +133,7 @@ def _garbling_device(port: str, stop: threading.Event, ready: threading.Event) -
             line.write(frame + crc.to_bytes(2, "big"))
 
 
+@pytest.mark.slow
 def test_reply_with_a_bad_crc_counts_as_crc_error(serial_pair):
     device_end, gateway_end = serial_pair
     stop, ready = threading.Event(), threading.Event()
