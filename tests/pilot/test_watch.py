@@ -182,7 +182,9 @@ def test_watch_shows_lines_alarms_and_stale_data_and_quits_on_ctrl_c(mosquitto_b
         (tmp_path / "screen.txt").write_text(stale, encoding="utf-8")
 
         os.write(term.master, b"\x03")  # Ctrl-C, typed on the terminal
-        assert term.proc.wait(timeout=10) == 0
+        # A deadline, not a duration: on a busy 2-core machine (CI, or the suite run under
+        # stress-ng) leaving the broker session and the interpreter took over 10 s once.
+        assert term.proc.wait(timeout=60) == 0
         out = term.text()
         assert out.rstrip().endswith("pilot watch: stopped")
         # Cursor shown again and the alternate screen left: the terminal is as before.
