@@ -131,20 +131,25 @@ def cmd_watch(args: argparse.Namespace) -> int:
     out = sys.stdout
     tty = out.isatty()
     colour = tty and not args.no_colour and "NO_COLOR" not in os.environ
-    # SIGTERM (e.g. the SSH session closing) leaves as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C and SIGTERM (e.g. the SSH session closing) only set an event. Raising
+    # KeyboardInterrupt from the handler could land between acquiring the view's lock
+    # and entering its `with` block, leaving the lock held: the network thread then
+    # waits for it forever and loop_stop() never returns (seen under CPU load).
+    stop = threading.Event()
+    previous_int = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     if tty:
         out.write(_ENTER)
     try:
-        while True:
+        while not stop.is_set():
             with lock:
                 frame = view.render(now_s=time.time(), width=_width(out), colour=colour)
             frame.insert(1, f"  {status['text']}")
             _draw(out, frame, tty)
-            time.sleep(args.refresh_s)
-    except KeyboardInterrupt:
-        pass
+            stop.wait(args.refresh_s)
     finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
         if tty:
             out.write(_LEAVE)
             out.flush()
@@ -152,10 +157,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
         client.loop_stop()
     print("pilot watch: stopped", file=sys.stderr)
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def _width(out: TextIO) -> int:
