@@ -46,10 +46,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from sensors.errors import PayloadError
 
@@ -182,6 +185,32 @@ def _reject_constant(name: str) -> float:
 # JSONDecoder on each call, which cost as much as the decoding of a small payload.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _isfinite = math.isfinite
+_fast_loads = orjson.loads
+_FastError = orjson.JSONDecodeError
+# orjson turns integers outside -2**63..2**64-1 into floats, where the standard decoder
+# keeps them exact (and its messages show them): a run of 19 digits, anywhere, sends the
+# payload to the standard decoder. Payloads with such runs are rare and merely slower.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _load_json(payload: bytes) -> Any:
+    """The JSON document in ``payload``, exactly as the standard decoder reads it.
+
+    orjson (C, about 3 times faster on our payloads) reads every payload it accepts to
+    the same values as ``json``; it refuses strictly more (``NaN``, ``Infinity``, lone
+    surrogates, numbers that overflow a double, integers beyond 64 bits), and whatever
+    it refuses goes to the standard decoder, so the reasons and messages of rejected
+    payloads (e.g. ``non_finite`` for ``NaN``) stay those of the standard decoder.
+
+    >>> _load_json(b'{"value": 1.5, "seq": 12345678901234567890123}')
+    {'value': 1.5, 'seq': 12345678901234567890123}
+    """
+    if _LONG_DIGITS.search(payload) is None:
+        try:
+            return _fast_loads(payload)
+        except _FastError:
+            pass  # the standard decoder gives the reason and the message
+    return _DECODER.decode(payload.decode("utf-8"))
 
 
 def _path(batch: bool, index: int, field: str) -> str:
@@ -232,7 +261,7 @@ def decode_payload(
             reason="too_large",
         )
     try:
-        doc = _DECODER.decode(payload.decode("utf-8"))
+        doc = _load_json(payload)
     except PayloadError:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
