@@ -22,8 +22,27 @@ from bench.ingest_stream import PREFIX, T0_MS, catalog, sensor_topics, unit_of
 INGEST = Path(__file__).with_name("ingest.py")
 
 
+def use_old_path() -> None:
+    """Make this process's collector take the path before issue 15: the standard json
+    decoder, paho's own client, one ``ack()`` (one wake-up, one ``send``) per message."""
+    import paho.mqtt.client as mqtt
+
+    from monitoring.collector import session
+    from sensors import schema
+
+    class StockClient(mqtt.Client):
+        def ack_many(self, mids) -> None:  # type: ignore[no-untyped-def]
+            for mid in mids:
+                self.ack(mid, 1)
+
+    schema.load_json = schema.load_json_standard  # type: ignore[assignment]
+    session.CollectorClient = StockClient  # type: ignore[assignment,misc]
+
+
 def worker(spec: dict) -> None:
     """Run one collector until SIGTERM, printing progress as JSON lines on stdout."""
+    if spec.get("old_path"):
+        use_old_path()
     from monitoring.collector import Collector
     from monitoring.quarantine import Quarantine
     from monitoring.spool import Spool

@@ -26,13 +26,16 @@ by the engine as a redelivery (counted in :attr:`Reorder.late`).
 
 from __future__ import annotations
 
-import heapq
+import bisect
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Sequence
+from operator import attrgetter
 
 from sensors.schema import Reading
 
 __all__ = ["Reorder"]
+
+_TS = attrgetter("ts_us")
 
 
 class Reorder:
@@ -45,9 +48,9 @@ class Reorder:
         if window_s < 0:
             raise ValueError(f"window_s must be >= 0 s, got {window_s}")
         self.window_s = window_s
-        # (ts_us, arrival order, reading)
-        self._heap: list[tuple[int, int, Reading]] = []
-        self._order = 0
+        # Held readings in arrival order; sorted by device time only when some are due
+        # (a stable sort of nearly sorted runs: cheaper than a heap push per reading).
+        self._held: list[Reading] = []
         # Per report, in arrival order: (wall time [s], its newest device time [µs]).
         self._reports: deque[tuple[float, int]] = deque()
         # Newest device time of the reports already past the window [µs].
@@ -58,24 +61,17 @@ class Reorder:
         self.late = 0
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self._held)
 
-    def add(self, readings: Iterable[Reading], *, wall_s: float) -> None:
+    def add(self, readings: Sequence[Reading], *, wall_s: float) -> None:
         """Hold ``readings``, reported at ``wall_s`` [s]."""
-        heap = self._heap
-        newest = None
-        for reading in readings:
-            self._order += 1
-            heapq.heappush(heap, (reading.ts_us, self._order, reading))
-            if newest is None or reading.ts_us > newest:
-                newest = reading.ts_us
-        if newest is not None:
-            self._reports.append((wall_s, newest))
+        if readings:
+            self._held.extend(readings)
+            self._reports.append((wall_s, max(r.ts_us for r in readings)))
 
     def due(self, *, wall_s: float, flush: bool = False) -> list[Reading]:
         """The readings whose report is ``window_s`` old, with every held older one of
         device time (all when ``flush``), oldest device time first."""
-        heap = self._heap
         cutoff = float("inf") if flush else wall_s - self.window_s
         # The newest device time reported at or before the cutoff: everything up to it
         # can go, older readings reported later included (they come first).
@@ -85,17 +81,19 @@ class Reorder:
             if self._horizon_us is None or newest > self._horizon_us:
                 self._horizon_us = newest
         horizon = self._horizon_us
-        if horizon is None or not heap:
+        held = self._held
+        if horizon is None or not held:
             return []
-        out: list[Reading] = []
+        held.sort(key=_TS)
+        cut = bisect.bisect_right(held, horizon, key=_TS)
+        out = held[:cut]
+        del held[:cut]
         released = self._released
-        while heap and heap[0][0] <= horizon:
-            reading = heapq.heappop(heap)[2]
+        for reading in out:
             key = (reading.site, reading.line, reading.sensor, reading.household or "")
             newest = released.get(key)
             if newest is not None and reading.ts_us < newest:
                 self.late += 1
             else:
                 released[key] = reading.ts_us
-            out.append(reading)
         return out
