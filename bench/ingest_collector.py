@@ -35,7 +35,7 @@ def use_old_path() -> None:
             for mid in mids:
                 self.ack(mid, 1)
 
-    schema.load_json = schema.load_json_standard  # type: ignore[assignment]
+    schema.FAST_JSON = False
     session.CollectorClient = StockClient  # type: ignore[assignment,misc]
 
 

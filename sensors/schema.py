@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -187,42 +186,21 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _isfinite = math.isfinite
 _fast_loads = orjson.loads
 _FastError = orjson.JSONDecodeError
-# orjson turns integers outside -2**63..2**64-1 into floats, where the standard decoder
-# keeps them exact (and its messages show them): a run of 19 digits, anywhere, sends the
-# payload to the standard decoder. Payloads with such runs are rare and merely slower.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+#: Read payloads with orjson first (:func:`decode_payload`); ``False``: the standard
+#: decoder alone, the reference that the tests and ``bench/ingest.py --compare`` use.
+FAST_JSON = True
 
 
 def load_json_standard(payload: bytes) -> Any:
     """The JSON document in ``payload`` read by the standard ``json`` decoder alone.
 
-    The reference :func:`load_json` agrees with; ``NaN`` and ``Infinity`` raise
-    :class:`PayloadError` (``non_finite``), other faults ``ValueError``.
+    ``NaN`` and ``Infinity`` raise :class:`PayloadError` (``non_finite``), other faults
+    ``ValueError``.
 
     >>> load_json_standard(b'[1, 2.5]')
     [1, 2.5]
     """
     return _DECODER.decode(payload.decode("utf-8"))
-
-
-def load_json(payload: bytes) -> Any:
-    """The JSON document in ``payload``, exactly as the standard decoder reads it.
-
-    orjson (C, about 3 times faster on our payloads) reads every payload it accepts to
-    the same values as ``json``; it refuses strictly more (``NaN``, ``Infinity``, lone
-    surrogates, numbers that overflow a double, integers beyond 64 bits), and whatever
-    it refuses goes to the standard decoder, so the reasons and messages of rejected
-    payloads (e.g. ``non_finite`` for ``NaN``) stay those of the standard decoder.
-
-    >>> load_json(b'{"value": 1.5, "seq": 12345678901234567890123}')
-    {'value': 1.5, 'seq': 12345678901234567890123}
-    """
-    if _LONG_DIGITS.search(payload) is None:
-        try:
-            return _fast_loads(payload)
-        except _FastError:
-            pass  # the standard decoder gives the reason and the message
-    return load_json_standard(payload)
 
 
 def _path(batch: bool, index: int, field: str) -> str:
@@ -235,7 +213,13 @@ def _number(raw: Any, where: str) -> float:
         raise PayloadError(
             f"{where}: expected a number, got {type(raw).__name__}", reason="bad_type"
         )
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer beyond a double: it crashed the collector before
+        raise PayloadError(
+            f"{where}: an integer of {len(str(raw))} digits is not a finite double",
+            reason="non_finite",
+        ) from None
     if not math.isfinite(value):
         raise PayloadError(f"{where}: {raw!r} is not finite", reason="non_finite")
     return value
@@ -272,12 +256,32 @@ def decode_payload(
             f"payload of {len(payload)} bytes exceeds the limit of {max_bytes} bytes",
             reason="too_large",
         )
+    if FAST_JSON:
+        # orjson (C) reads what it accepts to the values json gives, except integers
+        # beyond 64 bits, which become floats (equal to json's float(int) for "value",
+        # refused anywhere else). It refuses more (NaN, Infinity, lone surrogates,
+        # overflowing numbers). Whatever it or the checks refuse is read again by the
+        # standard decoder, so reasons and messages stay exactly the standard's.
+        try:
+            doc = _fast_loads(payload)
+        except _FastError:
+            pass
+        else:
+            try:
+                return _readings(doc, site, line, sensor)
+            except PayloadError:
+                pass
     try:
-        doc = load_json(payload)
+        doc = load_json_standard(payload)
     except PayloadError:
         raise
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise PayloadError(f"payload is not UTF-8 JSON: {exc}", reason="bad_json") from exc
+    return _readings(doc, site, line, sensor)
+
+
+def _readings(doc: Any, site: str, line: str, sensor: str) -> list[Reading]:
+    """The readings of a decoded payload document, checked field by field."""
     if not isinstance(doc, dict):
         raise PayloadError(
             f"payload must be a JSON object, got {type(doc).__name__}", reason="bad_type"
