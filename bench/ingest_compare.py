@@ -15,7 +15,10 @@ For each payload kind, on the same broker, database and backlog:
   time is known to about 0.2 s. The bench's own collectors above evaluate no alarms.
 
 Each is timed from its connection to its last stored reading and compared with the
-broker's and the database's own rates, (a) and (b) of ``bench/ingest.py``.
+broker's and the database's own rates, (a) and (b) of ``bench/ingest.py``. For the
+bench's own collectors it also prints their CPU time per reading (user + system, all
+their threads, from the connection on, summed over the processes): on a machine shared
+with other work the wall-time rates move with the load, the CPU cost much less.
 """
 
 from __future__ import annotations
@@ -171,6 +174,7 @@ def compare(args, broker, influxd, folder: Path) -> None:  # type: ignore[no-unt
             print(
                 f"  (c) {label:<34} {c['rate']:>10,.0f} readings/s  "
                 f"c/min(a,b) {c['rate'] / limit:.2f}  x{c['rate'] / old_rate:.2f} of old  "
+                f"CPU {c['cpu_us_per_reading']:.1f} us/reading  "
                 f"(stored {c['stored']:,}, shares {c['shares']}, peak RSS {c['rss_mib']:.0f} MiB)"
             )
         pilot_one = None
