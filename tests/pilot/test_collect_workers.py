@@ -197,3 +197,55 @@ def test_reorder_gives_each_sensor_its_order_back(members, seed):
         mine = [r.ts_us for r in out if r.sensor == f"s{k}"]
         assert mine == sorted(mine)
     assert reorder.late == 0
+
+
+def _spawned_members(parent_pid: int) -> list[int]:
+    """Process ids of the collector members ``parent_pid`` started (spawn children)."""
+    pids = []
+    for task in Path(f"/proc/{parent_pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
+            if b"spawn_main" in cmdline:
+                pids.append(int(child))
+    return pids
+
+
+@pytest.mark.slow
+@pytest.mark.mosquitto
+def test_a_member_that_dies_stops_the_others_and_the_command_fails(mosquitto_broker, tmp_path):
+    prefix = f"wk{uuid.uuid4().hex[:8]}"
+    config_path = example_config(
+        tmp_path, broker_url=mosquitto_broker.url, prefix=prefix, client_id=f"c-{prefix}"
+    )
+    log_path = tmp_path / "collect.log"
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "pilot.cli", "--config", str(config_path)),
+            *("collect", "--workers", "2"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log_path.open("ab"),
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        cwd=tmp_path,
+    )
+    try:
+        assert _wait_for(lambda: log_path.read_text().count("subscribed to $share/") == 2, 60), (
+            log_path.read_text()
+        )
+        members = _spawned_members(proc.pid)
+        assert len(members) == 2, members
+        os.kill(members[0], signal.SIGKILL)
+        code = proc.wait(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log = log_path.read_text()
+    assert code == 3, log
+    assert "exited with -9; stopping the others" in log
+    # The other member stopped in order: it logged its final counters.
+    assert len(re.findall(r"collector stopped received=", log)) == 1, log
+    assert not any(Path(f"/proc/{pid}").exists() for pid in members)
