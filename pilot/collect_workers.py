@@ -46,6 +46,8 @@ log = logging.getLogger("upops")
 
 #: How long the parent waits for its members to finish after asking them to stop [s].
 STOP_TIMEOUT_S = 60.0
+#: Stored batches waiting for the parent, at most [reports]; a member then waits.
+REPORTS_MAX = 64
 #: Log format of the members: as the CLI's, with the member's client id.
 _MEMBER_FORMAT = "%(asctime)s %(levelname)s %(name)s [{client_id}]: %(message)s"
 
@@ -119,6 +121,26 @@ def _member_main(
         sys.exit(EXIT_ERROR)
 
 
+def _stop_members(members: list, receive: Any) -> bool:  # type: ignore[type-arg]
+    """SIGTERM every member and wait for it, receiving reports meanwhile (a member exits
+    only once its reports are in the pipe); kill those still running after
+    :data:`STOP_TIMEOUT_S`. False if one had to be killed."""
+    for member in members:
+        if member.is_alive() and member.pid is not None:
+            os.kill(member.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while any(m.is_alive() for m in members) and time.monotonic() < deadline:
+        receive(0.1)
+    clean = True
+    for member in members:
+        if member.is_alive():
+            log.error("collector %s did not stop in %g s; killed", member.name, STOP_TIMEOUT_S)
+            member.kill()
+            clean = False
+        member.join(5)
+    return clean
+
+
 def run_workers(
     config: Any,
     *,
@@ -137,7 +159,9 @@ def run_workers(
     from sensors.schema import Reading
 
     ctx = multiprocessing.get_context("spawn")  # no copy of the parent's threads or sockets
-    reports = ctx.Queue()
+    # Bounded: a member whose reports the parent cannot keep up with waits in on_stored,
+    # so it stops taking (and acknowledging) messages instead of piling up reports.
+    reports = ctx.Queue(maxsize=REPORTS_MAX)
     level = logging.getLogger().getEffectiveLevel()
     members = [
         ctx.Process(
@@ -151,15 +175,20 @@ def run_workers(
     alarms = make_alarm_service(config, broker=config.broker.with_client_id(base_client_id))
     evaluated = 0
 
-    def take(timeout_s: float) -> None:
-        nonlocal evaluated
+    def receive(timeout_s: float, most: int = REPORTS_MAX) -> None:
+        """Move up to ``most`` waiting reports into the reorder buffer."""
         try:
             batch = reports.get(timeout=timeout_s)
-            while True:
-                reorder.add([Reading(*row) for row in batch], wall_s=time.time())
+            reorder.add([Reading(*row) for row in batch], wall_s=time.time())
+            for _ in range(most - 1):
                 batch = reports.get_nowait()
+                reorder.add([Reading(*row) for row in batch], wall_s=time.time())
         except queue.Empty:
             pass
+
+    def take(timeout_s: float) -> None:
+        nonlocal evaluated
+        receive(timeout_s)  # then evaluate, even if more are waiting
         due = reorder.due(wall_s=time.time())
         if due:
             evaluated += len(due)
@@ -176,31 +205,22 @@ def run_workers(
             member_client_id(base_client_id, 1),
             member_client_id(base_client_id, workers),
         )
-        while not stop.is_set():
-            take(0.2)
-            dead = [m for m in members if m.exitcode is not None]
-            if dead:
-                log.error(
-                    "collector %s exited with %s; stopping the others",
-                    dead[0].name,
-                    dead[0].exitcode,
-                )
-                failed = True
-                break
-        for member in members:
-            if member.is_alive() and member.pid is not None:
-                os.kill(member.pid, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        # Keep reading reports while they stop: a member exits only once its pipe is empty.
-        while any(m.is_alive() for m in members) and time.monotonic() < deadline:
-            take(0.1)
-        for member in members:
-            if member.is_alive():
-                log.error("collector %s did not stop in %g s; killed", member.name, STOP_TIMEOUT_S)
-                member.kill()
-                failed = True
-            member.join(5)
-        take(0.0)
+        try:
+            while not stop.is_set():
+                take(0.2)
+                dead = [m for m in members if m.exitcode is not None]
+                if dead:
+                    log.error(
+                        "collector %s exited with %s; stopping the others",
+                        dead[0].name,
+                        dead[0].exitcode,
+                    )
+                    failed = True
+                    break
+        finally:
+            # Also when the evaluation itself failed: members must not outlive the parent.
+            failed = not _stop_members(members, receive) or failed
+        receive(0.0, most=sys.maxsize)  # what the members reported last, before they exited
         rest = reorder.due(wall_s=time.time(), flush=True)
         if rest:
             evaluated += len(rest)
