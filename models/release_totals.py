@@ -6,7 +6,9 @@ in one period only counts zero in the other. The relative reduction [%] is
 :math:`100\\,\\Delta / (E^\\mathrm{baseline} D^\\mathrm{post}/D^\\mathrm{baseline})`
 per draw, so its interval comes from the same draws. The headline of a row
 (``headline``) is its deterministic value when one factor makes it and the median of
-the draws for a sum of several; the mean is a secondary column.
+the draws for a sum of several, or when the deterministic value falls outside the 95 %
+interval (``headline_basis`` says which, :func:`models.draws.headline`); the mean is a
+secondary column.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import FactorLibrary
-from models.draws import summarise
+from models.draws import headline, summarise
 from models.ghg import GAS_OF_POLLUTANT
 from models.vocabulary import ALL, BASELINE, POST, REDUCTION, RESULT_PERIODS
 
@@ -107,10 +109,14 @@ def totals(
     order = {kind: i for i, kind in enumerate(RESULT_PERIODS)}
     frame = pd.DataFrame(rows)
     # One factor: its deterministic value (the factor is its distribution's median);
-    # a sum of several: the median of the summed draws, which the interval surrounds.
+    # a sum of several, or a deterministic value outside the interval: the median.
     single = frame["factor_ids"].str.count(";") == 0
-    headline = frame["deterministic"].where(single, frame["median"])
-    frame.insert(frame.columns.get_loc("deterministic"), "headline", headline)
+    value, basis = headline(
+        *(frame[c] for c in ("deterministic", "median", "p2_5", "p97_5")), single
+    )
+    at = frame.columns.get_loc("deterministic")
+    frame.insert(at, "headline", value)
+    frame.insert(at + 1, "headline_basis", basis)
     frame["_order"] = frame["period"].map(order)
     frame["_all"] = frame["site"] == ALL
     frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])

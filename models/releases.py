@@ -54,6 +54,7 @@ from models.draws import (
     SUMMARY_COLUMNS,
     factor_draws,
     factor_spread,
+    headline,
     summarise,
     triangular_draws,
 )
@@ -255,6 +256,19 @@ def _activity_value(
     return triangular_draws(Uncertain(value, low, high), draws, rng), value
 
 
+def _with_headline(frame: pd.DataFrame) -> pd.DataFrame:
+    """Release rows (one factor each) with ``headline`` and ``headline_basis`` before
+    the statistics (:func:`models.draws.headline`)."""
+    if frame.empty:
+        return frame
+    stats = [frame[c] for c in ("deterministic", "median", "p2_5", "p97_5")]
+    value, basis = headline(*stats, np.ones(len(frame), dtype=bool))
+    at = frame.columns.get_loc("deterministic")
+    frame.insert(at, "headline", value)
+    frame.insert(at + 1, "headline_basis", basis)
+    return frame
+
+
 def estimate_releases(
     activities: pd.DataFrame,
     library: FactorLibrary,
@@ -382,11 +396,10 @@ def estimate_releases(
                         "class_code": factor.class_code,
                         "citation": factor.citation,
                     }
-                    | {"headline": det}
                     | summarise(released, det)
                 )
     return Estimate(
-        releases=pd.DataFrame(release_rows),
+        releases=_with_headline(pd.DataFrame(release_rows)),
         totals=release_totals(arrays, days, library, gwp, draws, evidence),
         mass_balance=pd.DataFrame(balance_rows),
         draws=draws,

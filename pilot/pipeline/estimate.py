@@ -36,7 +36,8 @@ __all__ = [
 
 #: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
 #: the draws of a sum) with its 95 % interval, the relative reduction [%] with its
-#: interval, then the deterministic value and the mean as secondary columns.
+#: interval, then the deterministic value and the mean as secondary columns, the evidence
+#: and what the headline is (``headline_basis``, :data:`models.draws.HEADLINE_BASES`).
 TOTAL_COLUMNS: list[str] = [
     "period",
     "site",
@@ -54,6 +55,7 @@ TOTAL_COLUMNS: list[str] = [
     "mean",
     "verification",
     "evidence",
+    "headline_basis",
     "factor_ids",
 ]
 

@@ -18,6 +18,7 @@ import math
 
 from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
+    LOPSIDED_MARK,
     assumption_rows,
     completeness_rows,
     evidence_text,
@@ -186,7 +187,10 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         "A post PCDD/F release of 0 means nothing recorded or assumed as burned in the open "
         "after the project: melt extrusion has no Toolkit class and no published factor "
         "(not quantified, not zero), grid electricity carries only CO2. A pollutant of one "
-        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row."
+        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row. "
+        f"{LOPSIDED_MARK}: the median of the draws; the deterministic value (every input at "
+        "its mode) lies outside the 95 % interval because an input's range is lopsided "
+        "about its mode (e.g. a share with mode 0 and range 0-0.2)."
     )
     flow = page.flow(y - 0.03)
     flow.text(

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import VERIFICATION_STATUSES
+from models.draws import HEADLINE_BASES
 from models.release_totals import RELATIVE_COLUMNS
 from models.releases import PERIOD_KINDS
 from reports.evaluation.data import UNVERIFIED_FLAG
 from reports.i18n import fmt, interval
 
 __all__ = [
+    "LOPSIDED_MARK",
     "assumption_rows",
     "completeness_rows",
     "evidence_text",
@@ -29,6 +31,11 @@ __all__ = [
     "sensitivity_rows",
     "weakest",
 ]
+
+
+#: Marks a headline that is the median of the draws because the deterministic value lies
+#: outside the 95 % interval (:data:`models.draws.HEADLINE_BASES`).
+LOPSIDED_MARK = "‡"
 
 
 def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
@@ -50,9 +57,10 @@ def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
     """All-lines rows (the selected lines summed) per pollutant and vector: ``headline
     [95 % interval]`` per period kind and the reduction (the headline is the median of the
     draws of a sum, the deterministic value of one factor: the household page shows the
-    same number), the relative reduction ``% [95 % interval]``, the mean of the draws as
-    a secondary column (``mean``, per period kind and reduction, ``;``-separated), and the
-    weakest verification."""
+    same number; :data:`LOPSIDED_MARK` marks a median shown because the deterministic
+    value lies outside the interval), the relative reduction ``% [95 % interval]``, the
+    mean of the draws as a secondary column (``mean``, per period kind and reduction,
+    ``;``-separated), and the weakest verification."""
     shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
     rows = []
     for (pollutant, vector, unit), part in shown.groupby(
@@ -67,6 +75,9 @@ def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
                 if len(hit)
                 else "–"
             )
+            basis = hit["headline_basis"].iloc[0] if len(hit) and "headline_basis" in hit else ""
+            if basis == HEADLINE_BASES[2]:
+                row[kind] += f" {LOPSIDED_MARK}"
             means.append(fmt(float(hit["mean"].iloc[0])) if len(hit) else "–")
         red = part[part["period"] == "reduction"]
         pct = red[RELATIVE_COLUMNS].to_numpy(dtype=float)[0] if len(red) else [math.nan] * 3

@@ -18,6 +18,7 @@ import pytest
 from emission_factors.library import load_factors
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
+from models.draws import HEADLINE_BASES
 from models.factor_choice import FACTOR_CHOICES
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
@@ -104,7 +105,9 @@ def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) ->
         # The headline (median of the draws), as on the household page; mean secondary.
         assert interval(row["headline"], row["p2_5"], row["p97_5"]) in text
         single = ";" not in row["factor_ids"]
-        assert row["headline"] == (row["deterministic"] if single else row["median"])
+        by_det = single and row["headline_basis"] == HEADLINE_BASES[0]
+        assert row["headline"] == (row["deterministic"] if by_det else row["median"])
+        assert row["p2_5"] <= row["headline"] <= row["p97_5"]  # never outside (issue 12)
     reduction = totals[
         (totals["period"] == "reduction")
         & (totals["site"] == "all")
