@@ -84,9 +84,13 @@ DEFAULT_MONTE_CARLO = MonteCarlo()
 
 
 def factor_library(config: Config) -> FactorLibrary:
-    """The bundled factors plus the configuration's site-measured ``[[factors]]``."""
+    """The bundled factors plus the configuration's site-measured ``[[factors]]``, and the
+    configured sensitivity factor of the line's own processing when it is set
+    (``[assumptions] line_processing_factor_ug_teq_per_t``)."""
     origin = str(config.path) if config.path else "configuration"
-    return load_factors(site_factors=config.factors, site_origin=f"{origin}: factors")
+    processing = config.assumptions.line_processing_factor()
+    extra = [*config.factors, *([processing] if processing is not None else [])]
+    return load_factors(site_factors=extra, site_origin=f"{origin}: factors")
 
 
 class ActivitySource(Protocol):
