@@ -96,7 +96,8 @@ def test_measured_residue_replaces_the_assumed_share() -> None:
     assert _flow(est, "residue_open_burned_t")["basis"] == "assumed shares"
     assert _pcddf(est)["deterministic"] == pytest.approx(30.0)
     tags = _pcddf(est)["evidence"].split("; ")
-    assert "residue measured" in tags and ASSUMED_FATE_SHARES in tags
+    assert "residue measured" in tags
+    assert ASSUMED_FATE_SHARES in tags
     assert ASSUMED_RESIDUE_SHARE not in tags
 
 
