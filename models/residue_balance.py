@@ -33,8 +33,14 @@ agrees at :math:`\tau` = 0.10, disagrees at 0.04.
 
 >>> check_row(intake_t=10.0, processed_t=8.5, residue_t=1.0, tolerance=0.10)["agreement"]
 'agrees'
->>> check_row(intake_t=10.0, processed_t=8.5, residue_t=1.0, tolerance=0.04)["agreement"]
+>>> row = check_row(intake_t=10.0, processed_t=8.5, residue_t=1.0, tolerance=0.04)
+>>> row["agreement"]
 'disagrees'
+>>> check = pd.DataFrame([row | {"period": "post", "site": "mk", "line": "line-1",
+...     "residue_basis": "measured"}])
+>>> check_lines(check)[0]  # doctest: +NORMALIZE_WHITESPACE
+'mk/line-1 post: intake − processed 1.5 t against residue 1 t (measured): difference
+ 0.5 t = 5.0 % of intake, tolerance 4.0 %: disagrees'
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ __all__ = [
     "DISAGREES",
     "LineBalance",
     "activity_value",
+    "check_lines",
     "check_row",
     "line_balance",
     "provenance",
@@ -93,7 +100,6 @@ CHECK_COLUMNS: list[str] = [
 #: Evidence tags of a line and period (the ``evidence`` column of the totals).
 ASSUMED_RESIDUE_SHARE = f"{ASSUMED} residue share"
 ASSUMED_FATE_SHARES = f"{ASSUMED} fate shares"
-CHECK_DISAGREES = f"intake − processed {DISAGREES} with residue"
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,8 @@ class LineBalance:
         """Where the numbers of the line and period come from, ``; ``-joined: the
         activity rows' sources (``measured``, ``surveyed``, a file's own), the residue
         (``residue measured``/``residue surveyed``/``assumed residue share``) when the
-        burned residue comes from the mass balance, ``assumed fate shares``, and the
-        check's flag when it disagrees."""
+        burned residue comes from the mass balance, and ``assumed fate shares``. The
+        check's verdict is not a tag: it has its own table (:attr:`check`)."""
         tags = set()
         for source in rows.loc[rows["quantity"] != PERIOD_DAYS, "source"].astype(str):
             tags.add(SURVEYED if source.startswith(SURVEYED) else source)
@@ -135,8 +141,6 @@ class LineBalance:
             residue = self.residue_basis
             tags.add(ASSUMED_RESIDUE_SHARE if residue == ASSUMED else f"residue {residue}")
             tags.add(ASSUMED_FATE_SHARES)
-        if self.check is not None and self.check["agreement"] == DISAGREES:
-            tags.add(CHECK_DISAGREES)
         return "; ".join(sorted(tags))
 
     def flow_basis(self, flow: str) -> str:
@@ -193,6 +197,18 @@ def check_row(
         "tolerance": tolerance,
         "agreement": AGREES if agrees else DISAGREES,
     }
+
+
+def check_lines(check: pd.DataFrame) -> list[str]:
+    """One sentence per row of a check table (:data:`CHECK_COLUMNS`)."""
+    return [
+        f"{r.site}/{r.line} {r.period}: intake − processed "
+        f"{r.intake_minus_processed_t:.4g} t against residue {r.residue_t:.4g} t "
+        f"({r.residue_basis}): difference {r.difference_t:.4g} t = "
+        f"{100 * r.difference_share:.1f} % of intake, tolerance {100 * r.tolerance:.1f} %: "
+        f"{r.agreement}"
+        for r in check.itertuples(index=False)
+    ]
 
 
 def _has_energy(rows: pd.DataFrame) -> bool:

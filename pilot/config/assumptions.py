@@ -138,8 +138,9 @@ class AssumptionSettings:
     line_processing_factor_ug_teq_per_t_range: FactorRange | None = setting(
         None,
         shown_default="unset",
-        meaning="Range [low, high] of ``line_processing_factor_ug_teq_per_t`` (triangular) "
-        "[µg TEQ/t]; required when the factor is set.",
+        meaning="95 % range [low, high] of ``line_processing_factor_ug_teq_per_t`` [µg TEQ/t], "
+        "drawn lognormal with the factor as median, as the Toolkit's order-of-magnitude "
+        "factors (docs/method.md); required when the factor is set, low above 0.",
     )
     line_processing_factor_source: Text | None = setting(
         None,
@@ -175,10 +176,10 @@ class AssumptionSettings:
                     "line_processing_factor_ug_teq_per_t_range = [low, high] and its source "
                     "line_processing_factor_source (document, edition, table)"
                 )
-            elif not 0 <= span[0] <= factor <= span[1]:
+            elif not 0 < span[0] <= factor <= span[1]:
                 refuse(
                     f"line_processing_factor_ug_teq_per_t = {factor:g} must lie inside its "
-                    f"range [{span[0]:g}, {span[1]:g}] (µg TEQ/t, not negative)"
+                    f"range [{span[0]:g}, {span[1]:g}] (µg TEQ/t, low above 0: lognormal)"
                 )
         return self
 
@@ -207,7 +208,7 @@ class AssumptionSettings:
             "document": str(self.line_processing_factor_source),
             "edition": "configured sensitivity factor",
             "table": "[assumptions] line_processing_factor_ug_teq_per_t",
-            "distribution": "triangular",
+            "distribution": "lognormal",
             "low": span[0],
             "high": span[1],
             "spread_reason": "[assumptions] line_processing_factor_ug_teq_per_t_range",

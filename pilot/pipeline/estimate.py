@@ -19,11 +19,14 @@ from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
+from models.vocabulary import LINE_PROCESSING
 from pilot.config import Config
+from pilot.config.assumptions import AssumptionSettings
 from pilot.errors import PilotError
 
 __all__ = [
     "DEFAULT_MONTE_CARLO",
+    "NOT_QUANTIFIED",
     "TOTAL_COLUMNS",
     "InventoryActivity",
     "MonteCarlo",
@@ -31,8 +34,17 @@ __all__ = [
     "factor_library",
     "factor_sensitivity",
     "inventory_activity",
+    "processing_note",
+    "processing_rows",
     "used_factor_ids",
 ]
+
+#: What the estimate cannot count without a configured sensitivity factor, said instead
+#: of printing 0.
+NOT_QUANTIFIED = (
+    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
+    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
+)
 
 #: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
 #: the draws of a sum) with its 95 % interval, the relative reduction [%] with its
@@ -174,3 +186,31 @@ def used_factor_ids(totals: pd.DataFrame) -> list[str]:
     """The ids of every factor behind the ``totals`` rows, sorted."""
     ids = {f.strip() for cell in totals["factor_ids"] for f in str(cell).split(";")}
     return sorted(f for f in ids if f)
+
+
+def processing_note(settings: AssumptionSettings) -> str:
+    """How the line's own processing counts: :data:`NOT_QUANTIFIED`, or the configured
+    sensitivity factor with its range and source."""
+    value = settings.line_processing_factor_ug_teq_per_t
+    span = settings.line_processing_factor_ug_teq_per_t_range
+    if value is None or span is None:
+        return NOT_QUANTIFIED
+    return (
+        f"PCDD/F of the line's own processing (melt extrusion) counted with a configured "
+        f"sensitivity factor, not a published one: {value:g} µg TEQ/t processed "
+        f"[{span[0]:g}, {span[1]:g}], post period only, source: "
+        f"{settings.line_processing_factor_source}"
+    )
+
+
+def processing_rows(result: Estimate) -> pd.DataFrame:
+    """The line's own processing as its own source rows (:data:`TOTAL_COLUMNS` plus
+    ``source``), labelled a configured sensitivity factor; empty when it is not set."""
+    sources = result.sources
+    if sources.empty:
+        return pd.DataFrame(columns=[*TOTAL_COLUMNS, "source"])
+    part = sources[sources["source"] == LINE_PROCESSING].copy()
+    part["evidence"] = "measured processed mass; configured sensitivity factor"
+    for column in ("reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"):
+        part[column] = float("nan")
+    return part[[*TOTAL_COLUMNS, "source"]].reset_index(drop=True)

@@ -27,6 +27,7 @@ __all__ = [
     "factor_rows",
     "factor_table",
     "indicator_rows",
+    "processing_rows",
     "release_rows",
     "sensitivity_rows",
     "weakest",
@@ -51,6 +52,27 @@ def weakest(statuses: pd.Series) -> str:
     order of :data:`emission_factors.library.VERIFICATION_STATUSES` (strongest first)."""
     present = [s for s in VERIFICATION_STATUSES if s in set(statuses.astype(str))]
     return present[-1] if present else ""
+
+
+def processing_rows(processing: pd.DataFrame) -> pd.DataFrame:
+    """The line's own processing (a configured sensitivity factor) as rows of
+    :func:`release_rows`: post only, no reduction (the baseline does not count it)."""
+    rows = []
+    for r in processing.itertuples(index=False):
+        rows.append(
+            {
+                "pollutant": f"{r.pollutant}, line's own processing (sensitivity factor)",
+                "vector": r.vector,
+                "unit": r.unit,
+                "baseline": "–",
+                "post": interval(r.headline, r.p2_5, r.p97_5),
+                "reduction": "–",
+                "reduction %": "–",
+                "mean": f"– / {fmt(r.mean)} / –",
+                "verification": r.verification,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def release_rows(totals: pd.DataFrame) -> pd.DataFrame:

@@ -54,7 +54,8 @@ def test_surveys_drive_baseline_and_post(
         seed=5,
     )
     before = _estimate(made.config_file, capsys)
-    assert "assumed residue shares" in _row(before, "baseline")["evidence"]
+    assert "assumed residue share" in _row(before, "baseline")["evidence"].split("; ")
+    assert "assumed fate shares" in _row(before, "baseline")["evidence"].split("; ")
     assert _row(before, "post")["deterministic"] == 0.0
 
     baseline_file = tmp_path / "baseline.csv"
