@@ -125,7 +125,9 @@ def indicator_page(doc: Document, d: EvaluationData) -> None:
     page = doc.new_page(
         title,
         "Difference = post − baseline with its 95 % bootstrap interval; p-values of Welch's t "
-        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta.",
+        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta. A sensor day's burned residue "
+        "and PCDD/F rest on the assumed residue share and fate shares ([assumptions]): "
+        "a day's weighings are not that day's residue.",
     )
     flow = page.flow()
     if len(flagged):
