@@ -19,28 +19,10 @@ from models.activity import ACTIVITY_COLUMNS
 from models.draws import HEADLINE_BASES, headline
 from models.mass_balance import Assumptions, Uncertain
 from models.releases import estimate_releases
+from tests.models.factor_rows import pcddf_factor
 
-# An exact factor (triangular with low = high): the release's spread is the share's only.
-EXACT = {
-    "id": "test-exact-pcddf-air",
-    "source_category": "6b",
-    "toolkit_class": "3",
-    "pollutant": "PCDD/F",
-    "vector": "air",
-    "value": "40",
-    "unit": "µg TEQ/t",
-    "activity_basis": "burned_t",
-    "teq_scheme": "WHO-2005 TEQ",
-    "confidence": "high",
-    "verification": "unverified",
-    "document": "test factor",
-    "edition": "none",
-    "table": "none",
-    "distribution": "triangular",
-    "low": "40",
-    "high": "40",
-    "spread_reason": "exact, for a known answer",
-}
+# An exact factor (low = high): the release's spread is the share's only.
+EXACT = pcddf_factor("test-exact-pcddf-air", 40.0, "burned_t")
 LIBRARY = load_factors(site_factors=[EXACT], site_origin="test")
 
 
@@ -65,17 +47,17 @@ def _row(frame: pd.DataFrame) -> pd.Series:
     return frame[(frame["period"] == "post") & (frame["site"] == "s")].iloc[0]
 
 
+def _post_estimate(burn_share: Uncertain, draws: int):
+    """9 t processed under the post burning share ``burn_share``, seeded."""
+    post = {"post": _post(burn_share)}
+    return estimate_releases(_activity(9000.0), LIBRARY, assumptions=post, draws=draws, seed=7)
+
+
 def test_post_burning_share_with_mode_zero_headline_is_median_inside_interval() -> None:
     # 9 t processed, residue share 0.1 -> intake 10 t, residue 1 t; burned = b x 1 t with
     # b ~ triangular(0, 0, 0.2): median b = 0.2 (1 - sqrt(1/2)) = 0.058579, so the median
     # release is 40 µg TEQ/t x 0.058579 t = 2.343 µg TEQ; every input at its mode gives 0.
-    est = estimate_releases(
-        _activity(9000.0),
-        LIBRARY,
-        assumptions={"post": _post(Uncertain(0.0, 0.0, 0.2))},
-        draws=20_000,
-        seed=7,
-    )
+    est = _post_estimate(Uncertain(0.0, 0.0, 0.2), 20_000)
     for frame in (est.totals, est.releases):
         row = _row(frame)
         assert row["deterministic"] == 0.0
@@ -88,14 +70,7 @@ def test_post_burning_share_with_mode_zero_headline_is_median_inside_interval() 
 
 def test_symmetric_share_keeps_the_deterministic_headline() -> None:
     # Mode 0.1 inside 0-0.2: the deterministic 40 x 0.1 x 1 t = 4 µg TEQ is inside.
-    est = estimate_releases(
-        _activity(9000.0),
-        LIBRARY,
-        assumptions={"post": _post(Uncertain(0.1, 0.0, 0.2))},
-        draws=5_000,
-        seed=7,
-    )
-    row = _row(est.totals)
+    row = _row(_post_estimate(Uncertain(0.1, 0.0, 0.2), 5_000).totals)
     assert row["headline"] == row["deterministic"] == pytest.approx(4.0)
     assert row["headline_basis"] == HEADLINE_BASES[0]
 

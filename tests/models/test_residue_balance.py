@@ -15,37 +15,10 @@ from models.activity import ACTIVITY_COLUMNS
 from models.mass_balance import Assumptions, Uncertain
 from models.releases import estimate_releases
 from models.residue_balance import ASSUMED_FATE_SHARES, ASSUMED_RESIDUE_SHARE
+from tests.models.factor_rows import pcddf_factor
 
-_BASE = {
-    "source_category": "6b",
-    "toolkit_class": "3",
-    "pollutant": "PCDD/F",
-    "vector": "air",
-    "unit": "µg TEQ/t",
-    "teq_scheme": "WHO-2005 TEQ",
-    "confidence": "high",
-    "verification": "unverified",
-    "document": "test factor",
-    "edition": "none",
-    "table": "none",
-    "distribution": "triangular",
-    "spread_reason": "exact, for a known answer",
-}
-BURN = _BASE | {
-    "id": "t-burn",
-    "value": "40",
-    "low": "40",
-    "high": "40",
-    "activity_basis": "burned_t",
-}
-PROCESS = _BASE | {
-    "id": "t-process",
-    "value": "2",
-    "low": "1",
-    "high": "3",
-    "activity_basis": "processed_t",
-    "source_category": "sensitivity",
-}
+BURN = pcddf_factor("t-burn", 40.0, "burned_t")
+PROCESS = pcddf_factor("t-process", 2.0, "processed_t", low=1.0, high=3.0)
 LIBRARY = load_factors(site_factors=[BURN, PROCESS], site_origin="test")
 
 
