@@ -53,12 +53,12 @@ import pandas as pd
 from emission_factors.units import convert
 from models.draws import triangular_draws
 from models.errors import ModelError
+from models.furnace_fuels import fuel_of_quantity
 from models.mass_balance import BURNED_FLOW, Assumptions, Uncertain, residue_fates
 from models.vocabulary import (
     ASSUMED,
     ELECTRICITY_KWH,
     ENERGY_KWH,
-    FUEL_KWH_PREFIX,
     INTAKE_KG,
     MEASURED,
     PERIOD_DAYS,
@@ -215,7 +215,7 @@ def _has_energy(rows: pd.DataFrame) -> bool:
     quantities = set(rows["quantity"].astype(str))
     return bool(
         quantities & {ENERGY_KWH, ELECTRICITY_KWH}
-        or any(q.startswith(FUEL_KWH_PREFIX) for q in quantities)
+        or any(fuel_of_quantity(q) is not None for q in quantities)
     )
 
 
