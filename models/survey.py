@@ -43,12 +43,14 @@ from emission_factors.units import MJ_PER_KWH
 from models.comparison import INDICATORS
 from models.errors import ModelError
 from models.survey_files import decode_csv, read_csv_table, read_survey_file, read_xlsx_table
+from models.survey_rates import is_questionnaire
 from models.survey_schema import (
     BURNED_OPEN,
     COLUMNS,
     FUEL_NCV_MJ_PER_KG,
     KEY_COLUMNS,
     NUMBER_COLUMNS,
+    RATE_NUMBER_COLUMNS,
     REQUIRED_COLUMNS,
     RESIDUE_FATES,
     ROW_COLUMNS,
@@ -66,6 +68,7 @@ __all__ = [
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
     "NUMBER_COLUMNS",
+    "RATE_NUMBER_COLUMNS",
     "REQUIRED_COLUMNS",
     "RESIDUE_FATES",
     "ROW_COLUMNS",
@@ -225,7 +228,8 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     (electricity + fuel × NCV) / plastic processed; ``residue_share`` = R / (P + R);
     ``residue_burned_kg_per_day`` = the residue when its fate is ``burned_open``, else 0.
     A value that cannot be formed (nothing processed, energy or residue unknown) is NaN,
-    which the comparison counts as a day without data.
+    which the comparison counts as a day without data. Questionnaire answers
+    (``rate_basis`` set) are typical rates, not days: they are left out.
 
     Returns
     -------
@@ -243,6 +247,7 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     2   residue_burned_kg_per_day 100.00    kg/d
     """
     columns = ["site", "household", "line", "day", "indicator", "value", "unit"]
+    rows = rows[~is_questionnaire(rows)]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     processed = rows["plastic_processed_kg"].astype(float)

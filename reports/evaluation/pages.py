@@ -19,6 +19,7 @@ import math
 from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
     assumption_rows,
+    basis_text,
     completeness_rows,
     evidence_text,
     factor_rows,
@@ -158,10 +159,10 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         title,
         "Headline [95 % interval]: the median of the draws for a sum of factors, the "
         "deterministic value for one factor, over each monitored period (the "
-        "household page shows the same value); the reduction is the baseline scaled to the "
-        "post period's length minus the post release (positive = less released), also as a "
-        "share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
-        "secondary.",
+        "household page shows the same value); the reduction is the baseline on the common "
+        "basis minus the post release (positive = less released), also as a share of the "
+        f"baseline [%]. Means of the draws (baseline / post / reduction) are secondary. "
+        f"{basis_text(d.totals)}.",
     )
     names = ["pollutant", "vector", "unit", "baseline", "post", "reduction", "reduction %"]
     columns = [
@@ -253,7 +254,8 @@ def sensitivity_page(doc: Document, d: EvaluationData) -> None:
         "Median [95 % interval] with the same activity and seed; only the named factors "
         "change. Open burning: Toolkit 6b class 3 against measured open burning of plastics; "
         "furnace of unknown fuel: 3e high-chlorine coal against 3e coal and 3d contaminated "
-        "biomass. The choice can move the result more than the interval shows.",
+        "biomass. The choice can move the result more than the interval shows. "
+        f"{basis_text(d.sensitivity)}.",
     )
     columns = [
         Column("factor choice", 0.24, 44),
