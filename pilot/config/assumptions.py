@@ -120,12 +120,9 @@ class AssumptionSettings:
 
     comparison_basis: Basis = setting(
         ALL_HOUSEHOLDS,
-        meaning="Common basis of the baseline/post comparison, named in every output that "
-        "shows it: ``all_households`` (every household and line with evidence, baseline "
-        "scaled to the post period's length), ``same_households`` (only households surveyed "
-        "in both periods count; a household of one survey only is left out) or "
-        "``per_tonne_processed`` (releases per tonne of plastic processed in each period). "
-        "Source: design choice of the evaluation (docs/survey.md, comparison basis).",
+        meaning="Basis on which baseline and post compare, named in every output: "
+        "``all_households``, ``same_households`` (households of both surveys only) or "
+        "``per_tonne_processed`` (docs/survey.md). Source: design choice.",
     )
 
     @model_validator(mode="after")
