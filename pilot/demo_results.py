@@ -81,6 +81,7 @@ def write_estimates(out: Path, config: Config, *, draws: int) -> dict[str, Any]:
         "draws": result.draws,
         "seed": result.seed,
         "gwp_set": result.gwp_set,
+        "comparison_basis": config.assumptions.comparison_basis,
         "all_lines": [
             {
                 key: (round(value, 4) if isinstance(value, float) else value)

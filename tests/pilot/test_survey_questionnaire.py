@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,7 @@ import pytest
 from models.survey_rates import MEAN_DAYS_PER_MONTH
 from pilot.cli import main
 from tests.demo_folder import DemoFolder, demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text
 
 HEADER = (
     "site,household,date,period,rate_basis,working_days_per_month,plastic_processed_kg,"
@@ -58,11 +57,13 @@ def _folder(tmp_path: Path, basis: str) -> DemoFolder:
     return made
 
 
-def _compare(made: DemoFolder, fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
+def _compare(made: DemoFolder, fmt: str, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """stdout and stderr of ``pilot estimate --period compare``."""
     capsys.readouterr()
     args = ["--config", str(made.config_file), "estimate", "--period", "compare"]
     assert main([*args, "--site", "minh-khai", "--format", fmt, "--draws", "300"]) == 0
-    return capsys.readouterr().out
+    out, err = capsys.readouterr()
+    return out, err
 
 
 def _row(totals: pd.DataFrame, period: str) -> pd.Series:
@@ -75,8 +76,9 @@ def _row(totals: pd.DataFrame, period: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def _burned_kg(day_rates: dict[float, float], month_rates: list[float]) -> float:
-    """Burned residue over the window: per-day rates x working days, per-month rates."""
+def _over_window(day_rates: dict[float, float], month_rates: list[float]) -> float:
+    """An amount over the window [kg]: per-day rates x working days a month, and
+    per-month rates, times the window in months."""
     months = WINDOW_DAYS / MEAN_DAYS_PER_MONTH
     return months * (sum(r * w for r, w in day_rates.items()) + sum(month_rates))
 
@@ -86,19 +88,20 @@ def test_questionnaire_baseline_is_scaled_to_the_window_and_names_its_basis(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     made = _folder(tmp_path, "all_households")
-    totals = pd.read_csv(io.StringIO(_compare(made, "csv", capsys)))
+    totals = pd.read_csv(io.StringIO(_compare(made, "csv", capsys)[0]))
     base = _row(totals, "baseline")
     assert base["evidence"] == "surveyed"
     assert set(totals["basis"]) == {"all_households"}
     # mk-h01 60 kg/d x 26 d/month, mk-h05 25 x 20, mk-h02 1500 kg/month, mk-h04 900:
     # 4460 kg a month x 2 d / 30.437 d = 293.1 kg burned, at 40 µg TEQ/t.
-    burned_kg = _burned_kg({60.0: 26, 25.0: 20}, [1500.0, 900.0])
+    burned_kg = _over_window({60.0: 26, 25.0: 20}, [1500.0, 900.0])
     assert burned_kg == pytest.approx(293.07, abs=0.01)
     assert base["deterministic"] == pytest.approx(burned_kg / 1000 * OPEN_BURNING_UG_PER_T)
 
-    table = _compare(made, "table", capsys)
+    table, err = _compare(made, "table", capsys)
+    assert "Comparison basis: all_households" in err
     assert "Comparison basis: all_households ([assumptions] comparison_basis)" in table
-    payload = json.loads(_compare(made, "json", capsys))
+    payload = json.loads(_compare(made, "json", capsys)[0])
     assert payload["comparison_basis"] == "all_households"
     assert {row["basis"] for row in payload["rows"]} == {"all_households"}
 
@@ -108,19 +111,18 @@ def test_same_households_leaves_out_a_household_of_one_survey(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     made = _folder(tmp_path, "same_households")
-    capsys.readouterr()
-    args = ["--config", str(made.config_file), "estimate", "--period", "compare"]
-    assert main([*args, "--site", "minh-khai", "--format", "csv", "--draws", "300"]) == 0
-    out, err = capsys.readouterr()
+    out, err = _compare(made, "csv", capsys)
     assert "mk-h05 surveyed in the baseline period only, left out" in err
     totals = pd.read_csv(io.StringIO(out))
     assert set(totals["basis"]) == {"same_households"}
-    burned_kg = _burned_kg({60.0: 26}, [1500.0, 900.0])  # without mk-h05
+    burned_kg = _over_window({60.0: 26}, [1500.0, 900.0])  # without mk-h05
     expected = burned_kg / 1000 * OPEN_BURNING_UG_PER_T
     assert _row(totals, "baseline")["deterministic"] == pytest.approx(expected)
     # post: 4 households x 2 kg/d x 26 d/month over the window
-    post_kg = _burned_kg({2.0: 4 * 26}, [])
-    assert _row(totals, "post")["deterministic"] == pytest.approx(post_kg / 1000 * 40)
+    post_kg = _over_window({2.0: 4 * 26}, [])
+    assert _row(totals, "post")["deterministic"] == pytest.approx(
+        post_kg / 1000 * OPEN_BURNING_UG_PER_T
+    )
 
 
 @pytest.mark.slow
@@ -128,11 +130,11 @@ def test_per_tonne_basis_gives_releases_per_tonne_processed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     made = _folder(tmp_path, "per_tonne_processed")
-    totals = pd.read_csv(io.StringIO(_compare(made, "csv", capsys)))
+    totals = pd.read_csv(io.StringIO(_compare(made, "csv", capsys)[0]))
     base, post, reduction = (_row(totals, k) for k in ("baseline", "post", "reduction"))
     assert base["unit"] == "µg TEQ/t processed"
-    burned_kg = _burned_kg({60.0: 26, 25.0: 20}, [1500.0, 900.0])
-    processed_kg = _burned_kg({500.0: 26, 300.0: 24, 200.0: 20}, [12000.0, 9000.0])
+    burned_kg = _over_window({60.0: 26, 25.0: 20}, [1500.0, 900.0])
+    processed_kg = _over_window({500.0: 26, 300.0: 24, 200.0: 20}, [12000.0, 9000.0])
     # 293.1 kg burned of 2970 kg processed: 3.95 µg TEQ per tonne processed
     expected = burned_kg * OPEN_BURNING_UG_PER_T / processed_kg
     assert expected == pytest.approx(3.947, abs=0.001)
@@ -149,10 +151,5 @@ def test_per_tonne_basis_gives_releases_per_tonne_processed(
     assert main([*args, "--site", "minh-khai", "--draws", "300"]) == 0
     releases = pd.read_csv(tmp_path / "ev-releases.csv")
     assert set(releases["basis"]) == {"per_tonne_processed"}
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    text = pdf_text(pdf)
     assert "Comparison basis: per_tonne_processed" in " ".join(text.split())
