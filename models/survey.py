@@ -78,6 +78,7 @@ __all__ = [
     "SurveyCatalog",
     "SurveyFileError",
     "SurveyImport",
+    "answer_specific_energy",
     "decode_csv",
     "parse_survey_csv",
     "read_csv_table",
@@ -276,3 +277,31 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     order = np.argsort(np.tile(np.arange(len(rows)), len(parts)), kind="stable")
     return out.iloc[order].reset_index(drop=True)[columns]
+
+
+def answer_specific_energy(rows: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Specific energy [kWh/kg] of each questionnaire answer of ``period`` kind: energy
+    (electricity + fuel × NCV) / plastic processed, the same per working day or per
+    month (both amounts are on the answer's basis). NaN where nothing is processed.
+
+    Returns
+    -------
+    DataFrame with columns ``site, household, value``.
+
+    >>> rows = pd.DataFrame({"site": ["mk"], "household": ["h1"], "rate_basis": ["month"],
+    ...     "period": ["baseline"], "plastic_processed_kg": [9000.0], "fuel_type": ["none"],
+    ...     "fuel_kg": [0.0], "electricity_kwh": [450.0]})
+    >>> answer_specific_energy(rows, "baseline")["value"].tolist()
+    [0.05]
+    """
+    answers = rows[is_questionnaire(rows) & (rows.get("period") == period)]
+    processed = answers["plastic_processed_kg"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = _energy_kwh(answers) / processed.where(processed > 0).to_numpy()
+    return pd.DataFrame(
+        {
+            "site": answers["site"].to_numpy(),
+            "household": answers["household"].to_numpy(),
+            "value": np.asarray(value, dtype=float),
+        }
+    )

@@ -9,7 +9,12 @@ import math
 import pandas as pd
 import pytest
 
-from models.survey import SurveyCatalog, parse_survey_csv
+from models.survey import (
+    SurveyCatalog,
+    answer_specific_energy,
+    parse_survey_csv,
+    survey_daily_indicators,
+)
 from models.survey_evidence import survey_evidence
 from models.survey_rates import MEAN_DAYS_PER_MONTH, scale_rates
 
@@ -42,6 +47,12 @@ def test_questionnaire_rows_and_logbook_days_import_side_by_side() -> None:
     assert rows.loc["mk-h01", "plastic_processed_kg_high"] == 600.0
     assert rows.loc["mk-h02", "hours_worked_h"] == 220.0  # a month's hours, above 24
     assert math.isnan(rows.loc["mk-h03", "working_days_per_month"])
+    # A typical rate is not a day: the daily indicators take the logbook day only, the
+    # household summary the answers' energy per kg (the same per day or per month).
+    assert set(survey_daily_indicators(result.rows)["household"]) == {"mk-h03"}
+    energy = answer_specific_energy(result.rows, "baseline").set_index("household")["value"]
+    assert energy["mk-h01"] == pytest.approx(20 * 26.7 / 3.6 / 500)  # 20 kg coal a day
+    assert list(energy.index) == ["mk-h01", "mk-h02"]
 
 
 def test_bad_questionnaire_rows_are_refused_with_the_reason() -> None:
