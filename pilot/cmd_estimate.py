@@ -124,10 +124,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if choices is not None and args.sensitivity and args.format != "table":
         _emit(choices, args.format, meta)  # the factor choices only, machine-readable
         return 0
-    print(f"pilot: {_basis_line(basis)}", file=sys.stderr)
-    if args.format == "table":
-        print(_basis_line(basis))
     _emit(totals.reset_index(drop=True), args.format, meta)
+    # The table names its basis under it; csv and json in a column (stdout stays data).
+    print(_basis_line(basis), file=sys.stdout if args.format == "table" else sys.stderr)
     if choices is not None:
         print("\nFactor choice (PCDD/F, all lines; median [95 % interval]):")
         _emit_choices(choices)

@@ -70,9 +70,7 @@ def _window_rows(config: Config, rows: pd.DataFrame, done: WindowActivity) -> pd
     w = done.window
     if rows.empty:
         return rows
-    tz = config.tzinfo
-    start = pd.Timestamp(w.start).tz_convert(tz).strftime("%Y-%m-%d")
-    end = pd.Timestamp(w.end).tz_convert(tz).strftime("%Y-%m-%d")
+    start, end = _local_day(w.start, config), _local_day(w.end, config)
     first_line = config.site(w.site).lines[0].id
     answer = is_questionnaire(rows)
     here = (rows["site"] == w.site) & (
@@ -98,14 +96,34 @@ def _window_rows(config: Config, rows: pd.DataFrame, done: WindowActivity) -> pd
     return pd.concat([logbook, scaled], ignore_index=True)
 
 
-def _same_households(
-    chosen: list[pd.DataFrame], kinds: list[str], sites: list[str]
-) -> tuple[list[pd.DataFrame], tuple[str, ...]]:
-    """Keep the household rows of households present in both periods of their site."""
+def _local_day(moment: object, config: Config) -> str:
+    return pd.Timestamp(moment).tz_convert(config.tzinfo).strftime("%Y-%m-%d")
+
+
+def _surveyed(config: Config, rows: pd.DataFrame) -> dict[tuple[str, str], set[str]]:
+    """Households surveyed per (site, period kind): an answer of that kind, or a logbook
+    day inside a configured period of that kind covering the site (whatever windows the
+    command selected, so ``--period baseline`` sees the same households)."""
     present: dict[tuple[str, str], set[str]] = {}
-    for mine, kind, site in zip(chosen, kinds, sites, strict=True):
-        if not mine.empty:
-            present.setdefault((site, kind), set()).update(set(mine["household"]) - {""})
+    if rows.empty:
+        return present
+    answer = is_questionnaire(rows)
+    for kind in (BASELINE, POST):
+        hit = answer & (rows["period"] == kind)
+        for period in config.periods_of(kind):
+            start, end = _local_day(period.start, config), _local_day(period.end, config)
+            inside = (rows["date"] >= start) & (rows["date"] < end)
+            hit |= ~answer & inside & rows["site"].isin(period.sites)
+        for site, households in rows[hit & (rows["household"] != "")].groupby("site"):
+            present[(str(site), kind)] = set(households["household"])
+    return present
+
+
+def _same_households(
+    config: Config, rows: pd.DataFrame, chosen: list[pd.DataFrame], sites: list[str]
+) -> tuple[list[pd.DataFrame], tuple[str, ...]]:
+    """Keep the household rows of households surveyed in both periods of their site."""
+    present = _surveyed(config, rows)
     notes = []
     for site in sorted(set(sites)):
         base, post = present.get((site, BASELINE), set()), present.get((site, POST), set())
@@ -132,11 +150,8 @@ def with_evidence(config: Config, activities: ActivitySet) -> EvidenceActivity:
     chosen = [_window_rows(config, rows, done) for done in activities.windows]
     notes: tuple[str, ...] = ()
     if settings.comparison_basis == SAME_HOUSEHOLDS:
-        chosen, notes = _same_households(
-            chosen,
-            [done.window.kind for done in activities.windows],
-            [done.window.site for done in activities.windows],
-        )
+        sites = [done.window.site for done in activities.windows]
+        chosen, notes = _same_households(config, rows, chosen, sites)
     parts = []
     for window_activity, mine in zip(activities.windows, chosen, strict=True):
         w = window_activity.window
