@@ -9,8 +9,14 @@ differ only by the factor:
 * open burning of the residue: Toolkit 2013 6b class 3 "open burning of domestic
   waste" (the default) against the measured open burning of mixed plastics in loose
   piles (Kim Oanh et al. 2025) and the high-chlorine burn barrel (Gullett et al. 2001);
-* a furnace of unknown fuel: Toolkit 3e high-chlorine coal stoves (the default) against
-  3e ordinary coal stoves and 3d contaminated-biomass stoves.
+* a furnace of unknown fuel, or fed with high-chlorine coal, waste plastic or municipal
+  waste: Toolkit 3e high-chlorine coal stoves (the default) against 3e ordinary coal
+  stoves and 3d contaminated-biomass stoves;
+* a furnace fed with coal: 3e coal stoves against 3e high-chlorine coal stoves.
+
+Each furnace alternative substitutes the per-TJ and the per-tonne factor of its class
+(:mod:`models.furnace_fuels`), so it holds on whichever basis the data give; 3d has no
+per-tonne factor, so a coal mass reaches it through the coal's heating value.
 
 >>> [choice.name for choice in FACTOR_CHOICES][:2]
 ['as configured', 'open burning: mixed plastics measured (Kim Oanh 2025)']
@@ -59,8 +65,18 @@ FACTOR_CHOICES: tuple[FactorChoice, ...] = (
         "open burning: high-chlorine burn barrel (Gullett 2001)",
         {"6b3-pcddf-air": "lit-gullett2001-highcl-pcddf-air"},
     ),
-    FactorChoice("furnace: 3e ordinary coal stoves", {"3e-hicl-pcddf-air": "3e-coal-pcddf-air"}),
-    FactorChoice("furnace: 3d contaminated biomass stoves", {"3e-hicl-pcddf-air": "3d1-pcddf-air"}),
+    FactorChoice(
+        "furnace: 3e ordinary coal stoves",
+        {"3e-hicl-pcddf-air": "3e-coal-pcddf-air", "3e-hicl-pcddf-air-t": "3e-coal-pcddf-air-t"},
+    ),
+    FactorChoice(
+        "furnace: 3d contaminated biomass stoves",
+        {"3e-hicl-pcddf-air": "3d1-pcddf-air", "3e-hicl-pcddf-air-t": "3d1-pcddf-air"},
+    ),
+    FactorChoice(
+        "furnace coal: 3e high-chlorine coal stoves",
+        {"3e-coal-pcddf-air": "3e-hicl-pcddf-air", "3e-coal-pcddf-air-t": "3e-hicl-pcddf-air-t"},
+    ),
 )
 
 #: Columns of :func:`factor_choice_sensitivity`.

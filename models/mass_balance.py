@@ -29,6 +29,7 @@ import numpy as np
 
 from emission_factors.units import convert
 from models.errors import ModelError
+from models.furnace_fuels import FURNACE_FACTORS
 from models.vocabulary import (
     BASELINE,
     CARRIER_ELECTRICITY,
@@ -100,27 +101,8 @@ DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-_COAL_GHG = ("ipcc-sc-coal-co2", "ipcc-sc-coal-ch4", "ipcc-sc-coal-n2o")
-_WASTE_GHG = ("ipcc-sc-msw-co2", "ipcc-sc-msw-ch4", "ipcc-sc-msw-n2o")
-#: Furnace fuel -> factor ids per TJ of fuel (lower heating value), the Toolkit class
-#: that fits each fuel plus the IPCC 2006 residential defaults of its greenhouse gases:
-#: ``coal`` 3e coal stoves; ``hicl_coal`` 3e high-chlorine coal stoves; ``wood`` 3d
-#: virgin wood/biomass stoves; ``waste_wood`` 3d contaminated wood/biomass stoves;
-#: ``waste_plastic`` and ``municipal_waste``: no Toolkit class covers a stove fed with
-#: waste plastic, the nearest is 3e high-chlorine coal (3d contaminated biomass is the
-#: alternative of the factor-choice sensitivity), with the IPCC municipal-waste
-#: (non-biomass) GHG defaults; ``lpg`` 3e gas stoves (no LPG class); ``electricity``: no
-#: combustion at the furnace, no factor. The class of every factor is in its output row.
-FURNACE_FACTORS: dict[str, tuple[str, ...]] = {
-    "coal": ("3e-coal-pcddf-air", *_COAL_GHG),
-    "hicl_coal": ("3e-hicl-pcddf-air", *_COAL_GHG),
-    "wood": ("3d2-pcddf-air", "ipcc-sc-wood-ch4", "ipcc-sc-wood-n2o"),
-    "waste_wood": ("3d1-pcddf-air", "ipcc-sc-wood-ch4", "ipcc-sc-wood-n2o"),
-    "waste_plastic": ("3e-hicl-pcddf-air", *_WASTE_GHG),
-    "municipal_waste": ("3e-hicl-pcddf-air", *_WASTE_GHG),
-    "lpg": ("3e-gas-pcddf-air", "ipcc-sc-lpg-co2", "ipcc-sc-lpg-ch4", "ipcc-sc-lpg-n2o"),
-    "electricity": (),
-}
+# Furnace fuel -> factor ids per TJ (an energy counter's factors): defined with the
+# per-tonne ones in :data:`models.furnace_fuels.FURNACE_FUEL_FACTORS`.
 #: Fuel of a furnace whose energy counter gives no fuel type: high-chlorine coal, the
 #: proxy the baseline always used (coal mixed with waste plastic; an assumption, listed
 #: in every evaluator report; ``[assumptions]`` in the configuration overrides it).

@@ -58,10 +58,10 @@ from models.draws import (
     triangular_draws,
 )
 from models.errors import ModelError
+from models.furnace_fuels import FUEL_BASES, fuel_factors, fuel_of_quantity, fuel_terms, fuels_of
 from models.mass_balance import (
     BURNED_FLOW,
     DEFAULT_ASSUMPTIONS,
-    FURNACE_FACTORS,
     Assumptions,
     Uncertain,
     residue_fates,
@@ -73,7 +73,6 @@ from models.vocabulary import (
     ELECTRICITY,
     ELECTRICITY_KWH,
     ENERGY_KWH,
-    FUEL_KWH_PREFIX,
     FURNACE_FUEL,
     INTAKE_KG,
     PERIOD_DAYS,
@@ -101,9 +100,12 @@ class Estimate:
     Attributes
     ----------
     releases
-        One row per period, site, line, source and factor: ``period, site, line, source,
-        activity, activity_unit, pollutant, vector, unit, factor_ids, verification,
-        class_code, citation`` and :data:`SUMMARY_COLUMNS`.
+        One row per period, site, line, source, fuel and factor: ``period, site, line,
+        source, fuel, activity, activity_unit, pollutant, vector, unit, factor_ids,
+        basis`` (the factor's activity basis), ``conversion`` (empty, or the NCV that
+        turned a fuel mass into energy or back, with its source:
+        :mod:`models.furnace_fuels`), ``verification, class_code, citation`` and
+        :data:`SUMMARY_COLUMNS`.
     totals
         Sums over sources per ``period, site, line, pollutant, vector, unit`` (site and
         line ``all`` for the sum of lines), CO2e rows (``pollutant = "CO2e"``), and
@@ -143,47 +145,53 @@ def _check_sources(library: FactorLibrary, assumptions: Mapping[str, Assumptions
                     )
 
 
-def _check_swaps(library: FactorLibrary, swap: Mapping[str, str]) -> None:
+def _check_swaps(library: FactorLibrary, swap: Mapping[str, str], sourced: set[str]) -> None:
+    """A substitute counts the same activity; a furnace fuel's factor outside the
+    configured sources may change basis (per TJ <-> per t), the fuel's NCV converts."""
     for old, new in swap.items():
-        if library[old].activity_basis != library[new].activity_basis:
+        bases = {library[old].activity_basis, library[new].activity_basis}
+        if len(bases) > 1 and (old in sourced or not bases <= set(FUEL_BASES)):
             raise ModelError(
                 f"factor {new} counts per {library[new].activity_basis}, but {old} per "
                 f"{library[old].activity_basis}; a substitute must count the same activity"
             )
 
 
-def _fuels(activities: pd.DataFrame) -> list[str]:
-    """The furnace fuels of the ``fuel_kwh:<fuel>`` quantities, checked."""
-    quantities = activities["quantity"].astype(str)
-    fuels = sorted({q[len(FUEL_KWH_PREFIX) :] for q in quantities if q.startswith(FUEL_KWH_PREFIX)})
-    unknown = [f for f in fuels if f not in FURNACE_FACTORS]
-    if unknown:
-        raise ModelError(
-            f"unknown furnace fuel(s) {unknown}; fuels with factors: {', '.join(FURNACE_FACTORS)}"
-        )
-    return fuels
+#: One release term: source, fuel, activity draws, deterministic activity, its unit,
+#: factor id (substitutions applied) and the conversion of the activity ("" if none).
+_Term = tuple[str, str, np.ndarray, float, str, str, str]
 
 
 def _fuel_terms(
-    rows: pd.DataFrame, assume: Assumptions, draws: int, rng: np.random.Generator
-) -> list[tuple[str, str, np.ndarray, float, str, tuple[str, ...]]]:
-    """(source, fuel, activity draws, deterministic activity, unit, factor ids) of the
-    per-fuel energy and the separate electricity of survey rows."""
-    terms = []
+    rows: pd.DataFrame,
+    assume: Assumptions,
+    draws: int,
+    rng: np.random.Generator,
+    library: FactorLibrary,
+    swap: Mapping[str, str],
+) -> list[_Term]:
+    """Terms of the per-fuel mass or energy (each factor on the basis the data give,
+    :mod:`models.furnace_fuels`) and of the separate electricity of survey rows."""
+    terms: list[_Term] = []
     for quantity in sorted(set(rows["quantity"].astype(str))):
-        if quantity.startswith(FUEL_KWH_PREFIX):
-            source, fuel = FURNACE_FUEL, quantity[len(FUEL_KWH_PREFIX) :]
-            ids = FURNACE_FACTORS[fuel]
-        elif quantity == ELECTRICITY_KWH:
-            source, fuel, ids = ELECTRICITY, "", tuple(assume.sources.get(ELECTRICITY, ()))
-        else:
+        fuel_unit = fuel_of_quantity(quantity)
+        if fuel_unit is None and quantity != ELECTRICITY_KWH:
             continue
         found = _activity_value(rows, quantity, draws, rng)
         if found is None:
             continue
-        unit = ACTIVITY_UNIT[source]
-        scale = convert(1.0, "kWh", unit)
-        terms.append((source, fuel, found[0] * scale, found[1] * scale, unit, ids))
+        if fuel_unit is None:
+            unit = ACTIVITY_UNIT[ELECTRICITY]
+            scale = convert(1.0, "kWh", unit)
+            for listed in assume.sources.get(ELECTRICITY, ()):
+                factor_id = swap.get(listed, listed)
+                terms.append(
+                    (ELECTRICITY, "", found[0] * scale, found[1] * scale, unit, factor_id, "")
+                )
+            continue
+        fuel, given = fuel_unit
+        for term in fuel_terms(fuel, given, found[0], found[1], library, swap):
+            terms.append((FURNACE_FUEL, fuel, *term))
     return terms
 
 
@@ -242,7 +250,7 @@ def _has_energy(rows: pd.DataFrame) -> bool:
     quantities = set(rows["quantity"].astype(str))
     return bool(
         quantities & {ENERGY_KWH, ELECTRICITY_KWH}
-        or any(q.startswith(FUEL_KWH_PREFIX) for q in quantities)
+        or any(fuel_of_quantity(q) is not None for q in quantities)
     )
 
 
@@ -315,13 +323,15 @@ def estimate_releases(
     _check_sources(library, used)
 
     swap = dict(substitutions or {})
-    _check_swaps(library, swap)
+    listed = {f for a in used.values() for ids in a.sources.values() for f in ids}
+    _check_swaps(library, swap, listed)
     rng = np.random.default_rng(seed)
     # Factor draws first, in a fixed order, shared by every line and period kind.
-    fuels = _fuels(activities)
-    listed = {f for a in used.values() for ids in a.sources.values() for f in ids}
-    listed |= {f for fuel in fuels for f in FURNACE_FACTORS[fuel]}
     factor_ids = sorted({swap.get(f, f) for f in listed})
+    for fuel, given in fuels_of(activities["quantity"]):
+        factor_ids = sorted(
+            {*factor_ids, *(f for f, _ in fuel_factors(fuel, given, library, swap))}
+        )
     drawn = {f: factor_draws(library[f], draws, rng) for f in factor_ids}
 
     release_rows: list[dict[str, object]] = []
@@ -354,46 +364,47 @@ def estimate_releases(
         source_det = source_activities(
             float(fates_det[BURNED_FLOW][0]), energy and energy[1], carrier
         )
-        terms = [
-            (source, "", act, source_det[source][0], act_unit, assume.sources.get(source, ()))
+        terms: list[_Term] = [
+            (source, "", act, source_det[source][0], act_unit, swap.get(f, f), "")
             for source, (act, act_unit) in source_draws.items()
+            for f in assume.sources.get(source, ())
         ]
-        terms += _fuel_terms(rows, assume, draws, rng)
-        for source, fuel, act, act_det, act_unit, ids in terms:
-            for listed_id in ids:
-                factor_id = swap.get(listed_id, listed_id)
-                factor = library[factor_id]
-                released = release(act, drawn[factor_id])
-                det = release(act_det, factor.value)
-                row_key = (
-                    key[0],
-                    key[1],
-                    key[2],
-                    factor.pollutant,
-                    factor.vector,
-                    factor.release_unit,
-                )
-                arrays.setdefault(row_key, []).append((released, det, factor_id))
-                release_rows.append(
-                    {
-                        "period": kind,
-                        "site": site,
-                        "line": line,
-                        "source": source,
-                        "fuel": fuel,
-                        "activity": act_det,
-                        "activity_unit": act_unit,
-                        "pollutant": factor.pollutant,
-                        "vector": factor.vector,
-                        "unit": factor.release_unit,
-                        "factor_ids": factor_id,
-                        "verification": factor.verification,
-                        "class_code": factor.class_code,
-                        "citation": factor.citation,
-                    }
-                    | {"headline": det}
-                    | summarise(released, det)
-                )
+        terms += _fuel_terms(rows, assume, draws, rng, library, swap)
+        for source, fuel, act, act_det, act_unit, factor_id, how in terms:
+            factor = library[factor_id]
+            released = release(act, drawn[factor_id])
+            det = release(act_det, factor.value)
+            row_key = (
+                key[0],
+                key[1],
+                key[2],
+                factor.pollutant,
+                factor.vector,
+                factor.release_unit,
+            )
+            arrays.setdefault(row_key, []).append((released, det, factor_id))
+            release_rows.append(
+                {
+                    "period": kind,
+                    "site": site,
+                    "line": line,
+                    "source": source,
+                    "fuel": fuel,
+                    "activity": act_det,
+                    "activity_unit": act_unit,
+                    "pollutant": factor.pollutant,
+                    "vector": factor.vector,
+                    "unit": factor.release_unit,
+                    "factor_ids": factor_id,
+                    "basis": factor.activity_basis,
+                    "conversion": how,
+                    "verification": factor.verification,
+                    "class_code": factor.class_code,
+                    "citation": factor.citation,
+                }
+                | {"headline": det}
+                | summarise(released, det)
+            )
     return Estimate(
         releases=pd.DataFrame(release_rows),
         totals=release_totals(

@@ -12,9 +12,10 @@ rows of one period (:data:`models.survey.ROW_COLUMNS`) into activity rows
     fate say nothing about burning and are left out of this sum.
 ``processed_kg``, ``intake_kg``
     :func:`models.survey.survey_activity_input` (intake over every row).
-``fuel_kwh:<fuel>``
-    Σ fuel mass × its net calorific value per fuel type, so each fuel gets its own
-    factors (:data:`models.mass_balance.FURNACE_FACTORS`).
+``fuel_kg:<fuel>``
+    Σ fuel mass per fuel type [kg], so each fuel gets its own factors, per tonne where
+    its class has one, else per TJ through its net calorific value
+    (:mod:`models.furnace_fuels`).
 ``electricity_kwh``
     Σ electricity, counted at the grid factor, not as furnace fuel.
 
@@ -36,8 +37,8 @@ the relative range of processed.
             quantity   value           source
 0  residue_burned_kg    80.0  surveyed: q2019
 1    electricity_kwh     3.0  surveyed: q2019
-2      fuel_kwh:coal    74.2  surveyed: q2019
-3      fuel_kwh:wood    21.7  surveyed: q2019
+2       fuel_kg:coal    10.0  surveyed: q2019
+3       fuel_kg:wood     5.0  surveyed: q2019
 4       processed_kg  1000.0  surveyed: q2019
 5          intake_kg  1100.0  surveyed: q2019
 """
@@ -48,14 +49,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from emission_factors.units import MJ_PER_KWH
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
 from models.survey import survey_activity_input
 from models.survey_schema import BURNED_OPEN, FUEL_NCV_MJ_PER_KG
 from models.vocabulary import (
     ELECTRICITY_KWH,
-    FUEL_KWH_PREFIX,
+    FUEL_KG_PREFIX,
     INTAKE_KG,
     PROCESSED_KG,
     RESIDUE_BURNED_KG,
@@ -132,13 +132,11 @@ def survey_evidence(
         fuel_kg = group["fuel_kg"].astype(float)
         for fuel, part in fuel_kg.groupby(group["fuel_type"].fillna(""), sort=True):
             if fuel in FUEL_NCV_MJ_PER_KG and part.notna().any() and part.sum() > 0:
-                kwh_per_kg = FUEL_NCV_MJ_PER_KG[str(fuel)] / MJ_PER_KWH
-                low, high = _bounds(group.loc[part.index], k, "fuel_kg")
                 add(
-                    FUEL_KWH_PREFIX + str(fuel),
-                    float(part.sum()) * kwh_per_kg,
-                    "kWh",
-                    (low * kwh_per_kg, high * kwh_per_kg),
+                    FUEL_KG_PREFIX + str(fuel),
+                    float(part.sum()),
+                    "kg",
+                    _bounds(group.loc[part.index], k, "fuel_kg"),
                 )
         totals = survey_activity_input(
             group, line_of_site={site: line}, relative_uncertainty=relative_uncertainty

@@ -155,9 +155,10 @@ RESIDUE_FATES: tuple[str, ...] = (
 #: anthracite, the coal of household furnaces in the Red River delta (our assumption),
 #: 26.7 TJ/Gg; ``wood``: wood/wood waste 15.6 TJ/Gg; ``lpg``: 47.3 TJ/Gg;
 #: ``municipal_waste``: municipal wastes, non-biomass fraction, 10 TJ/Gg — all IPCC 2006
-#: Guidelines Vol. 2 ch. 1 Table 1.2 defaults, **not verified** against the primary
-#: document. ``waste_plastic``: 30 MJ/kg, a design assumption (clean PE/PP ≈ 43-46
-#: MJ/kg; the residue burned under furnaces is wet and dirty); IPCC gives no default.
+#: Guidelines Vol. 2 ch. 1 Table 1.2 defaults (pp. 1.18-1.19), read in the official
+#: chapter PDF (V2_1_Ch1_Introduction.pdf). ``waste_plastic``: 30 MJ/kg, a design
+#: assumption (clean PE/PP ≈ 43-46 MJ/kg; the residue burned under furnaces is wet and
+#: dirty); IPCC gives no default.
 #: The coal type of the ``coal`` heating value; the coal CO2 factor of
 #: :data:`models.mass_balance.FURNACE_FACTORS` must be of the same type.
 COAL_KIND = "anthracite"

@@ -28,6 +28,7 @@ __all__ = [
     "ELECTRICITY_KWH",
     "ENERGY_CARRIERS",
     "ENERGY_KWH",
+    "FUEL_KG_PREFIX",
     "FUEL_KWH_PREFIX",
     "FURNACE_FUEL",
     "GROUPS",
@@ -103,6 +104,10 @@ ELECTRICITY_KWH: Final = "electricity_kwh"
 #: Prefix of the fuel energy of one furnace fuel [kWh, lower heating value]:
 #: ``fuel_kwh:coal``, ``fuel_kwh:wood`` ... (surveys; the fuel picks the factors).
 FUEL_KWH_PREFIX: Final = "fuel_kwh:"
+#: Prefix of the fuel mass of one furnace fuel [kg]: ``fuel_kg:coal`` ... (surveys and
+#: inventory rows in t or kg; per-tonne factors use it as given,
+#: :mod:`models.furnace_fuels`).
+FUEL_KG_PREFIX: Final = "fuel_kg:"
 #: Hours in the ``running`` state [h].
 RUNNING_H: Final = "running_h"
 #: Length of the period [d], so periods of different length compare at the same rate.

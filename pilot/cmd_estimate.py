@@ -23,6 +23,7 @@ from models.vocabulary import COMPARISON_BASES
 from pilot.context import load_config_arg
 from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import (
+    SOURCE_COLUMNS,
     TOTAL_COLUMNS,
     InventoryActivity,
     MonteCarlo,
@@ -68,12 +69,16 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        with pd.option_context("display.width", 200, "display.max_columns", 30):
+        with pd.option_context(
+            "display.width", 200, "display.max_columns", 30, "display.max_colwidth", 120
+        ):
             shown = frame.copy()
-            for column in ("headline", "deterministic", "mean", "p2_5", "p97_5"):
-                shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+            for column in ("headline", "deterministic", "mean", "p2_5", "p97_5", "activity"):
+                if column in shown:
+                    shown[column] = shown[column].map(lambda v: f"{v:.4g}")
             for column in ("reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"):
-                shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.1f}")
+                if column in shown:
+                    shown[column] = shown[column].map(lambda v: "" if v != v else f"{v:.1f}")
             print(shown.to_string(index=False))
 
 
@@ -124,9 +129,17 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if choices is not None and args.sensitivity and args.format != "table":
         _emit(choices, args.format, meta)  # the factor choices only, machine-readable
         return 0
+    by_source = result.releases.reindex(columns=SOURCE_COLUMNS)
+    if args.by_source:
+        _emit(by_source, args.format, meta)
+        return 0
     _emit(totals.reset_index(drop=True), args.format, meta)
     # The table names its basis under it; csv and json in a column (stdout stays data).
     print(_basis_line(basis), file=sys.stdout if args.format == "table" else sys.stderr)
+    furnace = by_source[by_source["fuel"].fillna("").astype(str) != ""]
+    if args.format == "table" and not furnace.empty:
+        print("\nFurnace factors per fuel (Toolkit class, basis; --by-source for every source):")
+        _emit(furnace.drop(columns=["source", "p2_5", "p97_5", "verification"]), "table", meta)
     if choices is not None:
         print("\nFactor choice (PCDD/F, all lines; median [95 % interval]):")
         _emit_choices(choices)
@@ -204,6 +217,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="with --period compare and --format csv|json: print the PCDD/F totals under "
         "each factor choice instead (the table format always shows them below)",
+    )
+    est.add_argument(
+        "--by-source",
+        action="store_true",
+        help="print one row per line, source, fuel and factor (its Toolkit class, the basis "
+        "it counts on: per TJ or per t, and any NCV conversion) instead of the totals",
     )
     est.add_argument("-c", "--config", default=argparse.SUPPRESS, help="configuration file")
     est.set_defaults(func=cmd_estimate)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emission_factors.library import FactorLibrary, load_gwp
+from emission_factors.library import FactorLibrary, gwp_verification, load_gwp
 from models.releases import SIGMA_OF_CONFIDENCE
 from pilot.config.assumptions import AssumptionSettings
 
@@ -73,6 +73,7 @@ def assumptions_table(
                 "only qualitative confidence, order-of-magnitude factors)",
             )
         )
+    gwp_status = gwp_verification(gwp_set)
     for gas, value in load_gwp(gwp_set).items():
         rows.append(
             _row(
@@ -80,7 +81,7 @@ def assumptions_table(
                 "both",
                 value,
                 "kg CO2e/kg",
-                f"IPCC {gwp_set} (emission_factors/data/gwp-100.csv), unverified",
+                f"IPCC {gwp_set} (emission_factors/data/gwp-100.csv), {gwp_status}",
             )
         )
     for factor in library.values():

@@ -25,6 +25,7 @@ from pilot.errors import PilotError
 
 __all__ = [
     "DEFAULT_MONTE_CARLO",
+    "SOURCE_COLUMNS",
     "TOTAL_COLUMNS",
     "InventoryActivity",
     "MonteCarlo",
@@ -38,16 +39,11 @@ __all__ = [
 #: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
 #: the draws of a sum) with its 95 % interval, the relative reduction [%] with its
 #: interval, then the deterministic value and the mean as secondary columns.
+_WHERE = ["period", "site", "line"]
+_WHAT = ["pollutant", "vector", "unit", "headline", "p2_5", "p97_5"]
 TOTAL_COLUMNS: list[str] = [
-    "period",
-    "site",
-    "line",
-    "pollutant",
-    "vector",
-    "unit",
-    "headline",
-    "p2_5",
-    "p97_5",
+    *_WHERE,
+    *_WHAT,
     "reduction_pct",
     "reduction_pct_p2_5",
     "reduction_pct_p97_5",
@@ -57,6 +53,24 @@ TOTAL_COLUMNS: list[str] = [
     "evidence",
     "basis",
     "factor_ids",
+]
+
+#: Columns of ``pilot estimate --by-source``: one row per line, source, fuel and factor,
+#: with the factor's Toolkit class, the activity basis it counts on and the conversion
+#: of the activity (the fuel's NCV and its source, when the data came on the other basis).
+SOURCE_COLUMNS: list[str] = [
+    *_WHERE,
+    "source",
+    "fuel",
+    *_WHAT,
+    "deterministic",
+    "activity",
+    "activity_unit",
+    "factor_ids",
+    "class_code",
+    "basis",
+    "conversion",
+    "verification",
 ]
 
 

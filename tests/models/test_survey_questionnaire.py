@@ -122,8 +122,10 @@ def test_rates_scale_over_the_period_with_their_ranges() -> None:
     assert burned["high"] == pytest.approx((80 * 26 + 1500 * (1 + k)) * months)
     processed = table.loc["processed_kg"]
     assert processed["low"] == pytest.approx((400 * 26 + 12000 * (1 - k)) * months)
-    # 20 kg of coal a working day: 20 x 26 x months kg at 26.7 MJ/kg, 3.6 MJ/kWh
-    assert table.loc["fuel_kwh:coal", "value"] == pytest.approx(20 * 26 * months * 26.7 / 3.6)
+    # 20 kg of coal a working day (no low-high: +- k)
+    coal = table.loc["fuel_kg:coal"]
+    assert coal["value"] == pytest.approx(20 * 26 * months)
+    assert coal["high"] == pytest.approx(20 * 26 * months * (1 + k))
 
 
 def test_logbook_days_keep_their_old_range() -> None:

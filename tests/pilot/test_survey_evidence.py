@@ -67,16 +67,26 @@ def test_surveys_drive_baseline_and_post(
     after = _estimate(made.config_file, capsys)
     base = _row(after, "baseline")
     # The baseline now rests on the survey: 160 kg burned (the two rows' residue) at 6b
-    # class 3 (40 µg TEQ/t), plus the coal and wood furnaces at their own classes.
+    # class 3 (40 µg TEQ/t), plus the coal and wood furnaces at their own classes, each
+    # on the basis its class has for a fuel mass (issue 12 item 4).
     assert base["evidence"] == "surveyed"
     assert base["deterministic"] != _row(before, "baseline")["deterministic"]
     burned_ug = 0.160 * 40
-    coal_ug = 60 * 26.7e-6 * 100  # 60 kg coal x 26.7 MJ/kg -> TJ x 3e coal 100 µg TEQ/TJ
+    coal_ug = 0.060 * 3  # 60 kg coal x Toolkit 2013 Part II 3e coal stoves, 3 µg TEQ/t
     wood_ug = 80 * 15.6e-6 * 100  # 80 kg wood x 15.6 MJ/kg -> TJ x 3d virgin wood 100
     assert base["deterministic"] == pytest.approx(burned_ug + coal_ug + wood_ug, rel=1e-6)
     factors = str(base["factor_ids"])
-    assert "3e-coal-pcddf-air" in factors
+    assert "3e-coal-pcddf-air-t" in factors
     assert "3d2-pcddf-air" in factors
+    args = ["--config", str(made.config_file), "estimate", "--period", "baseline"]
+    assert main([*args, "--site", "minh-khai", "--by-source", "--format", "csv"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    furnace = rows[(rows["source"] == "furnace_fuel") & (rows["pollutant"] == "PCDD/F")]
+    by_fuel = furnace.set_index("fuel")
+    assert by_fuel.loc["coal", "factor_ids"] == "3e-coal-pcddf-air-t"
+    assert by_fuel.loc["coal", "basis"] == "coal_t"
+    assert by_fuel.loc["wood", "factor_ids"] == "3d2-pcddf-air"
+    assert "NCV 15.6 MJ/kg" in by_fuel.loc["wood", "conversion"]
     # The post survey records 10 kg still burned: post above 0, reduction below 100 %.
     post = _row(after, "post")
     assert post["deterministic"] == pytest.approx(0.010 * 40, rel=1e-6)
