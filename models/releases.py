@@ -69,6 +69,7 @@ from models.mass_balance import (
 from models.release_totals import totals as release_totals
 from models.source_release import ACTIVITY_BASIS, ACTIVITY_UNIT, release, source_activities
 from models.vocabulary import (
+    ALL_HOUSEHOLDS,
     ELECTRICITY,
     ELECTRICITY_KWH,
     ENERGY_KWH,
@@ -272,6 +273,7 @@ def estimate_releases(
     seed: int = 2019,
     gwp_set: str = "AR5",
     substitutions: Mapping[str, str] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> Estimate:
     """Releases per line, period, source and factor, with Monte Carlo statistics.
 
@@ -295,6 +297,9 @@ def estimate_releases(
     substitutions
         Factor id -> the id used in its place (a factor choice of the sensitivity
         analysis, :mod:`models.factor_choice`); both must have the same activity basis.
+    comparison_basis
+        Named in every totals row (:data:`models.vocabulary.COMPARISON_BASES`);
+        ``per_tonne_processed`` divides each period's releases by its processed plastic.
 
     Raises
     ------
@@ -333,6 +338,7 @@ def estimate_releases(
     arrays: dict[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]] = {}
     balance_rows: list[dict[str, object]] = []
     days: dict[tuple[str, str, str], float] = {}
+    processed_t: dict[tuple[str, str, str], float] = {}
     evidence: dict[tuple[str, str, str], str] = {}
     groups = activities.groupby(["period", "site", "line"], sort=True)
     for (kind, site, line), rows in groups:
@@ -341,6 +347,9 @@ def estimate_releases(
         energy = _activity_value(rows, ENERGY_KWH, draws, rng)
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
+        processed_t[key] = convert(
+            float(rows.loc[rows["quantity"] == PROCESSED_KG, "value"].sum()), "kg", "t"
+        )
         fates, fates_det, burned_basis = _mass_balance(rows, assume, draws, rng, key)
         evidence[key] = _evidence(rows, burned_basis)
         for flow, values in fates.items():
@@ -398,7 +407,9 @@ def estimate_releases(
             )
     return Estimate(
         releases=pd.DataFrame(release_rows),
-        totals=release_totals(arrays, days, library, gwp, draws, evidence),
+        totals=release_totals(
+            arrays, days, library, gwp, draws, evidence, comparison_basis, processed_t
+        ),
         mass_balance=pd.DataFrame(balance_rows),
         draws=draws,
         seed=seed,

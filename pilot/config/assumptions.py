@@ -19,7 +19,15 @@ from models.mass_balance import (
     Assumptions,
     Uncertain,
 )
-from models.vocabulary import BASELINE, CARRIER_ELECTRICITY, CARRIER_FUEL, FURNACE_FUEL, POST
+from models.vocabulary import (
+    ALL_HOUSEHOLDS,
+    BASELINE,
+    CARRIER_ELECTRICITY,
+    CARRIER_FUEL,
+    COMPARISON_BASES,
+    FURNACE_FUEL,
+    POST,
+)
 from pilot.config.declaration import setting, settings_type
 from pilot.config.fields import Number, choice, pair, refuse
 
@@ -32,6 +40,7 @@ EVIDENCE_CHOICES: tuple[str, ...] = ("sensors", "survey", "both")
 Evidence = choice(EVIDENCE_CHOICES, "evidence")
 Fuel = choice(tuple(FURNACE_FACTORS), "furnace fuel")
 Share = pair("-")
+Basis = choice(tuple(COMPARISON_BASES), "comparison basis")
 
 _BASE = DEFAULT_ASSUMPTIONS[BASELINE]
 _SHARE_SOURCE = (
@@ -107,6 +116,13 @@ class AssumptionSettings:
         lt=1,
         meaning="Half-width of a survey quantity's range as a share of its value (recall and "
         "logbook error). Source: design assumption.",
+    )
+
+    comparison_basis: Basis = setting(
+        ALL_HOUSEHOLDS,
+        meaning="Basis on which baseline and post compare, named in every output: "
+        "``all_households``, ``same_households`` (households of both surveys only) or "
+        "``per_tonne_processed`` (docs/survey.md). Source: design choice.",
     )
 
     @model_validator(mode="after")

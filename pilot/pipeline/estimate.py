@@ -19,6 +19,7 @@ from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
+from models.vocabulary import ALL_HOUSEHOLDS
 from pilot.config import Config
 from pilot.errors import PilotError
 
@@ -50,6 +51,7 @@ TOTAL_COLUMNS: list[str] = [
     "mean",
     "verification",
     "evidence",
+    "basis",
     "factor_ids",
 ]
 
@@ -146,10 +148,12 @@ def estimate(
     library: FactorLibrary,
     mc: MonteCarlo,
     assumptions: Mapping[str, Assumptions] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> Estimate:
     """Releases of every window of ``activities``
     (:func:`models.releases.estimate_releases`), under ``assumptions`` (the
-    configuration's ``[assumptions]``; the model defaults when None)."""
+    configuration's ``[assumptions]``; the model defaults when None), on
+    ``comparison_basis`` (``[assumptions] comparison_basis``)."""
     return estimate_releases(
         activities.table(),
         library,
@@ -157,6 +161,7 @@ def estimate(
         draws=mc.draws,
         seed=mc.seed,
         gwp_set=mc.gwp_set,
+        comparison_basis=comparison_basis,
     )
 
 
@@ -165,9 +170,11 @@ def factor_sensitivity(
     library: FactorLibrary,
     mc: MonteCarlo,
     assumptions: Mapping[str, Assumptions] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> pd.DataFrame:
     """All-lines PCDD/F under each factor choice
-    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""
+    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws, seed and
+    comparison basis."""
     return factor_choice_sensitivity(
         activities.table(),
         library,
@@ -175,6 +182,7 @@ def factor_sensitivity(
         draws=mc.draws,
         seed=mc.seed,
         gwp_set=mc.gwp_set,
+        comparison_basis=comparison_basis,
     )
 
 

@@ -87,9 +87,10 @@ def evaluation_data(
         on_step(f"{window.window.site}/{window.window.line} {window.window.kind}")
     assumptions = config.assumptions.model_assumptions()
     evidence = with_evidence(config, activities)
-    result = estimate(evidence, library, mc, assumptions)
+    basis = config.assumptions.comparison_basis
+    result = estimate(evidence, library, mc, assumptions, basis)
     on_step("releases")
-    sensitivity = factor_sensitivity(evidence, library, mc, assumptions)
+    sensitivity = factor_sensitivity(evidence, library, mc, assumptions, basis)
     on_step("factor choices")
     try:
         daily = daily_indicator_frame(_day_table(activities), library, assumptions=assumptions)
