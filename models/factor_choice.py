@@ -33,7 +33,7 @@ from emission_factors.library import FactorLibrary
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.release_totals import RELATIVE_COLUMNS
 from models.releases import estimate_releases
-from models.vocabulary import ALL
+from models.vocabulary import ALL, ALL_HOUSEHOLDS
 
 __all__ = ["FACTOR_CHOICES", "SENSITIVITY_COLUMNS", "FactorChoice", "factor_choice_sensitivity"]
 
@@ -95,6 +95,7 @@ SENSITIVITY_COLUMNS: list[str] = [
     *RELATIVE_COLUMNS,
     "factor_ids",
     "verification",
+    "basis",
 ]
 
 
@@ -108,6 +109,7 @@ def factor_choice_sensitivity(
     draws: int = 10_000,
     seed: int = 2019,
     gwp_set: str = "AR5",
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> pd.DataFrame:
     """All-lines totals of ``pollutants`` per period (and reduction) under each choice.
 
@@ -129,6 +131,7 @@ def factor_choice_sensitivity(
             seed=seed,
             gwp_set=gwp_set,
             substitutions=choice.substitutions,
+            comparison_basis=comparison_basis,
         )
         totals = result.totals
         rows = totals[(totals["site"] == ALL) & totals["pollutant"].isin(pollutants)]

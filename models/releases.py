@@ -69,6 +69,7 @@ from models.release_totals import totals as release_totals
 from models.residue_balance import CHECK_COLUMNS, activity_value, line_balance
 from models.source_release import ACTIVITY_BASIS, ACTIVITY_UNIT, release, source_activities
 from models.vocabulary import (
+    ALL_HOUSEHOLDS,
     ELECTRICITY,
     ELECTRICITY_KWH,
     ENERGY_KWH,
@@ -76,6 +77,7 @@ from models.vocabulary import (
     LINE_PROCESSING,
     PERIOD_DAYS,
     PERIOD_KINDS,
+    PROCESSED_KG,
 )
 
 __all__ = [
@@ -224,6 +226,7 @@ def estimate_releases(
     seed: int = 2019,
     gwp_set: str = "AR5",
     substitutions: Mapping[str, str] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> Estimate:
     """Releases per line, period, source and factor, with Monte Carlo statistics.
 
@@ -247,6 +250,9 @@ def estimate_releases(
     substitutions
         Factor id -> the id used in its place (a factor choice of the sensitivity
         analysis, :mod:`models.factor_choice`); both must have the same activity basis.
+    comparison_basis
+        Named in every totals row (:data:`models.vocabulary.COMPARISON_BASES`);
+        ``per_tonne_processed`` divides each period's releases by its processed plastic.
 
     Raises
     ------
@@ -287,6 +293,7 @@ def estimate_releases(
     check_rows: list[dict[str, object]] = []
     by_source: dict[tuple[str, ...], list[tuple[np.ndarray, float, str]]] = {}
     days: dict[tuple[str, str, str], float] = {}
+    processed_t: dict[tuple[str, str, str], float] = {}
     evidence: dict[tuple[str, str, str], str] = {}
     groups = activities.groupby(["period", "site", "line"], sort=True)
     for (kind, site, line), rows in groups:
@@ -295,6 +302,9 @@ def estimate_releases(
         energy = activity_value(rows, ENERGY_KWH, draws, rng)
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
+        processed_t[key] = convert(
+            float(rows.loc[rows["quantity"] == PROCESSED_KG, "value"].sum()), "kg", "t"
+        )
         balance = line_balance(rows, assume, draws, rng, key)
         fates, fates_det = balance.fates, balance.fates_det
         evidence[key] = balance.evidence(rows)
@@ -364,7 +374,9 @@ def estimate_releases(
             )
     return Estimate(
         releases=_with_headline(pd.DataFrame(release_rows)),
-        totals=release_totals(arrays, days, library, gwp, draws, evidence),
+        totals=release_totals(
+            arrays, days, library, gwp, draws, evidence, comparison_basis, processed_t
+        ),
         mass_balance=pd.DataFrame(balance_rows),
         residue_check=pd.DataFrame(check_rows, columns=CHECK_COLUMNS),
         sources=source_totals(by_source, library),

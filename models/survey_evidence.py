@@ -21,7 +21,11 @@ rows of one period (:data:`models.survey.ROW_COLUMNS`) into activity rows
 
 ``use = "burned_only"`` keeps only the burned residue (the sensors measure the rest);
 ``use = "all"`` gives everything (the survey replaces the sensors). Ranges are
-``value × (1 ∓ relative_uncertainty)`` (recall and logbook error, a design assumption).
+``value × (1 ∓ relative_uncertainty)`` (recall and logbook error, a design assumption),
+except where a row carries the respondent's own low-high (``<amount>_low``/``_high``,
+questionnaire answers scaled by :func:`models.survey_rates.scale_rates`): the range is
+then the sum of the rows' bounds, each row its own or ``value × (1 ∓ k)``; intake takes
+the relative range of processed.
 
 >>> rows = pd.DataFrame({"site": ["mk"] * 2, "household": ["h1", "h2"], "line": ["", ""],
 ...     "plastic_processed_kg": [800.0, 200.0], "residue_kg": [80.0, 20.0],
@@ -98,31 +102,67 @@ def survey_evidence(
             quantity: str,
             value: float,
             unit: str,
+            bounds: tuple[float, float] | None = None,
             where: tuple[str, str, str] = (site, line, source),
         ) -> None:
             s, ln, src = where
-            out.append(
-                (period, s, ln, quantity, value, value * (1 - k), value * (1 + k), unit, src)
-            )
+            low, high = bounds or (value * (1 - k), value * (1 + k))
+            out.append((period, s, ln, quantity, value, low, high, unit, src))
 
         residue = group["residue_kg"].astype(float)
-        burned = residue.where(group["residue_fate"] == BURNED_OPEN)
+        is_burned = group["residue_fate"] == BURNED_OPEN
+        burned = residue.where(is_burned)
         if burned.notna().any():
-            add(RESIDUE_BURNED_KG, float(burned.sum()), "kg")
+            add(
+                RESIDUE_BURNED_KG,
+                float(burned.sum()),
+                "kg",
+                _bounds(group[is_burned], k, "residue_kg"),
+            )
         if use == "burned_only":
             continue
         electricity = group["electricity_kwh"].astype(float)
         if electricity.notna().any():
-            add(ELECTRICITY_KWH, float(electricity.sum()), "kWh")
+            add(
+                ELECTRICITY_KWH,
+                float(electricity.sum()),
+                "kWh",
+                _bounds(group, k, "electricity_kwh"),
+            )
         fuel_kg = group["fuel_kg"].astype(float)
         for fuel, part in fuel_kg.groupby(group["fuel_type"].fillna(""), sort=True):
             if fuel in FUEL_NCV_MJ_PER_KG and part.notna().any() and part.sum() > 0:
-                add(FUEL_KG_PREFIX + str(fuel), float(part.sum()), "kg")
+                add(
+                    FUEL_KG_PREFIX + str(fuel),
+                    float(part.sum()),
+                    "kg",
+                    _bounds(group.loc[part.index], k, "fuel_kg"),
+                )
         totals = survey_activity_input(
             group, line_of_site={site: line}, relative_uncertainty=relative_uncertainty
         )
+        processed = float(group["plastic_processed_kg"].astype(float).sum())
+        low, high = _bounds(group, k, "plastic_processed_kg")
         for quantity in (PROCESSED_KG, INTAKE_KG):
             hit = totals[totals["quantity"] == quantity]
             if len(hit):
-                add(quantity, float(hit["value"].iloc[0]), "kg")
+                value = float(hit["value"].iloc[0])
+                if processed > 0:
+                    add(quantity, value, "kg", (value * low / processed, value * high / processed))
+                else:
+                    add(quantity, value, "kg")
     return pd.DataFrame(out, columns=ACTIVITY_COLUMNS)
+
+
+def _bounds(rows: pd.DataFrame, k: float, column: str) -> tuple[float, float]:
+    """Σ low and Σ high of ``column`` over ``rows`` with a value: a row's own
+    ``<column>_low``/``_high`` where it has them, else ``value × (1 ∓ k)``."""
+    value = rows[column].astype(float)
+    ends = []
+    for end, sign in (("low", -1), ("high", 1)):
+        own = rows[f"{column}_{end}"].astype(float) if f"{column}_{end}" in rows else None
+        default = value * (1 + sign * k)
+        ends.append(
+            float((default if own is None else own.fillna(default)).where(value.notna()).sum())
+        )
+    return ends[0], ends[1]

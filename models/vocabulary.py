@@ -18,10 +18,12 @@ from typing import Final
 __all__ = [
     "ACTIVITY_QUANTITIES",
     "ALL",
+    "ALL_HOUSEHOLDS",
     "ASSUMED",
     "BASELINE",
     "CARRIER_ELECTRICITY",
     "CARRIER_FUEL",
+    "COMPARISON_BASES",
     "CONTROL",
     "ELECTRICITY",
     "ELECTRICITY_KWH",
@@ -36,6 +38,7 @@ __all__ = [
     "MEASURED",
     "PERIOD_DAYS",
     "PERIOD_KINDS",
+    "PER_TONNE_PROCESSED",
     "PILOT",
     "POST",
     "PROCESSED_KG",
@@ -46,6 +49,7 @@ __all__ = [
     "RESIDUE_OPEN_BURNED",
     "RESULT_PERIODS",
     "RUNNING_H",
+    "SAME_HOUSEHOLDS",
     "SURVEYED",
 ]
 
@@ -138,4 +142,23 @@ ACTIVITY_QUANTITIES: Final[dict[str, str]] = {
     RESIDUE_KG: "kg",
     RUNNING_H: "h",
     PERIOD_DAYS: "d",
+}
+
+# -- comparison basis (``[assumptions] comparison_basis``) ----------------------------------
+#: Every household and line with evidence in each period; the baseline at the post
+#: period's length (the release per day of period compares).
+ALL_HOUSEHOLDS: Final = "all_households"
+#: Only the households surveyed in both periods count (line logbooks and sensors stay).
+SAME_HOUSEHOLDS: Final = "same_households"
+#: Releases per tonne of plastic processed in each period.
+PER_TONNE_PROCESSED: Final = "per_tonne_processed"
+#: The bases baseline and post can be compared on, with the sentence every output that
+#: shows the comparison prints beside the basis's name.
+COMPARISON_BASES: Final[dict[str, str]] = {
+    ALL_HOUSEHOLDS: "every household and line with evidence in each period; baseline "
+    "scaled to the post period's length",
+    SAME_HOUSEHOLDS: "only households surveyed in both the baseline and the post period "
+    "(line logbooks and sensors unchanged); baseline scaled to the post period's length",
+    PER_TONNE_PROCESSED: "releases per tonne of plastic processed in each period; "
+    "reduction = baseline per tonne - post per tonne",
 }

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from models.residue_balance import check_lines
+from models.vocabulary import COMPARISON_BASES
 from pilot.context import load_config_arg
 from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import (
@@ -88,6 +89,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     mc = MonteCarlo(draws=args.draws, seed=args.seed, gwp_set=args.gwp)
     library = factor_library(config)
     assumptions = config.assumptions.model_assumptions()
+    basis = config.assumptions.comparison_basis
     activities: EvidenceActivity | InventoryActivity
     if args.activity:
         activities = inventory_activity(Path(args.activity), kinds)
@@ -97,15 +99,17 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         with DataSource(config) as source:
             activities = with_evidence(config, extract_windows(config, source, windows))
         described = f"{len(windows)} line-period(s)"
-    result = estimate(activities, library, mc, assumptions)
+        for note in activities.notes:
+            print(f"pilot: {note}", file=sys.stderr)
+    result = estimate(activities, library, mc, assumptions, basis)
     totals = result.totals[TOTAL_COLUMNS]
     choices = None
     if args.period == "compare" and (args.sensitivity or args.format == "table"):
-        choices = factor_sensitivity(activities, library, mc, assumptions)
+        choices = factor_sensitivity(activities, library, mc, assumptions, basis)
     if args.period != "compare":
         totals = totals[totals["period"] != "reduction"]
     # The line's own processing, when a sensitivity factor is configured: its own rows.
-    own = processing_rows(result)
+    own = processing_rows(result, basis)
     totals = pd.concat([totals.assign(source=ALL_SOURCES), own], ignore_index=True)
     print(
         f"pilot: {described}, {result.draws} draws, seed {result.seed}, "
@@ -130,6 +134,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         "seed": result.seed,
         "factor_set_version": result.factor_set_version,
         "gwp_set": result.gwp_set,
+        "comparison_basis": basis,
+        "comparison_basis_meaning": COMPARISON_BASES[basis],
     }
     if choices is not None and args.sensitivity and args.format != "table":
         _emit(choices, args.format, meta)  # the factor choices only, machine-readable
@@ -139,6 +145,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         _emit(by_source, args.format, meta)
         return 0
     _emit(totals.reset_index(drop=True), args.format, meta)
+    # The table names its basis under it; csv and json in a column (stdout stays data).
+    print(_basis_line(basis), file=sys.stdout if args.format == "table" else sys.stderr)
     furnace = by_source[by_source["fuel"].fillna("").astype(str) != ""]
     if args.format == "table" and not furnace.empty:
         print("\nFurnace factors per fuel (Toolkit class, basis; --by-source for every source):")
@@ -162,6 +170,11 @@ def _check_table(check: pd.DataFrame) -> pd.DataFrame:
     for column in ("difference_share", "tolerance"):
         shown[column] = shown[column].map(lambda v: f"{100 * v:.1f} %")
     return shown
+
+
+def _basis_line(basis: str) -> str:
+    """``Comparison basis: NAME ([assumptions] comparison_basis) - meaning``."""
+    return f"Comparison basis: {basis} ([assumptions] comparison_basis) - {COMPARISON_BASES[basis]}"
 
 
 def _emit_choices(choices: pd.DataFrame) -> None:

@@ -78,6 +78,16 @@ def require_binary(name: str) -> str:
     return path
 
 
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as ``pdftotext -layout`` gives it (pages split by form feeds)."""
+    return subprocess.run(
+        [require_binary("pdftotext"), "-layout", str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def stop_process(
     proc: subprocess.Popen[bytes], *, kill: bool = False, timeout_s: float = 10.0
 ) -> None:

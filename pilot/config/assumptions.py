@@ -20,9 +20,11 @@ from models.mass_balance import (
     Uncertain,
 )
 from models.vocabulary import (
+    ALL_HOUSEHOLDS,
     BASELINE,
     CARRIER_ELECTRICITY,
     CARRIER_FUEL,
+    COMPARISON_BASES,
     FURNACE_FUEL,
     LINE_PROCESSING,
     POST,
@@ -43,6 +45,7 @@ Evidence = choice(EVIDENCE_CHOICES, "evidence")
 Fuel = choice(tuple(FURNACE_FACTORS), "furnace fuel")
 Share = pair("-")
 FactorRange = pair("µg TEQ/t")
+Basis = choice(tuple(COMPARISON_BASES), "comparison basis")
 
 _BASE = DEFAULT_ASSUMPTIONS[BASELINE]
 _SHARE_SOURCE = (
@@ -156,6 +159,13 @@ class AssumptionSettings:
         lt=1,
         meaning="Half-width of a survey quantity's range as a share of its value (recall and "
         "logbook error). Source: design assumption.",
+    )
+
+    comparison_basis: Basis = setting(
+        ALL_HOUSEHOLDS,
+        meaning="Basis on which baseline and post compare, named in every output: "
+        "``all_households``, ``same_households`` (households of both surveys only) or "
+        "``per_tonne_processed`` (docs/survey.md). Source: design choice.",
     )
 
     @model_validator(mode="after")

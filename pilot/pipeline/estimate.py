@@ -19,7 +19,7 @@ from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
-from models.vocabulary import LINE_PROCESSING
+from models.vocabulary import ALL_HOUSEHOLDS, LINE_PROCESSING, PER_TONNE_PROCESSED
 from pilot.config import Config
 from pilot.config.assumptions import AssumptionSettings
 from pilot.errors import PilotError
@@ -63,6 +63,7 @@ TOTAL_COLUMNS: list[str] = [
     "mean",
     "verification",
     "evidence",
+    "basis",
     "headline_basis",
     "factor_ids",
 ]
@@ -164,10 +165,12 @@ def estimate(
     library: FactorLibrary,
     mc: MonteCarlo,
     assumptions: Mapping[str, Assumptions] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> Estimate:
     """Releases of every window of ``activities``
     (:func:`models.releases.estimate_releases`), under ``assumptions`` (the
-    configuration's ``[assumptions]``; the model defaults when None)."""
+    configuration's ``[assumptions]``; the model defaults when None), on
+    ``comparison_basis`` (``[assumptions] comparison_basis``)."""
     return estimate_releases(
         activities.table(),
         library,
@@ -175,6 +178,7 @@ def estimate(
         draws=mc.draws,
         seed=mc.seed,
         gwp_set=mc.gwp_set,
+        comparison_basis=comparison_basis,
     )
 
 
@@ -183,9 +187,11 @@ def factor_sensitivity(
     library: FactorLibrary,
     mc: MonteCarlo,
     assumptions: Mapping[str, Assumptions] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> pd.DataFrame:
     """All-lines PCDD/F under each factor choice
-    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""
+    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws, seed and
+    comparison basis."""
     return factor_choice_sensitivity(
         activities.table(),
         library,
@@ -193,6 +199,7 @@ def factor_sensitivity(
         draws=mc.draws,
         seed=mc.seed,
         gwp_set=mc.gwp_set,
+        comparison_basis=comparison_basis,
     )
 
 
@@ -217,14 +224,19 @@ def processing_note(settings: AssumptionSettings) -> str:
     )
 
 
-def processing_rows(result: Estimate) -> pd.DataFrame:
+def processing_rows(result: Estimate, basis: str = ALL_HOUSEHOLDS) -> pd.DataFrame:
     """The line's own processing as its own source rows (:data:`TOTAL_COLUMNS` plus
-    ``source``), labelled a configured sensitivity factor; empty when it is not set."""
+    ``source``), labelled a configured sensitivity factor; empty when it is not set.
+
+    The rows are absolute releases of the line and period under every comparison
+    ``basis``; under ``per_tonne_processed`` their ``basis`` says so (per tonne they would
+    be the factor itself)."""
     sources = result.sources
     if sources.empty:
         return pd.DataFrame(columns=[*TOTAL_COLUMNS, "source"])
     part = sources[sources["source"] == LINE_PROCESSING].copy()
     part["evidence"] = "measured processed mass; configured sensitivity factor"
+    part["basis"] = basis if basis != PER_TONNE_PROCESSED else "absolute, not per tonne"
     for column in ("reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"):
         part[column] = float("nan")
     return part[[*TOTAL_COLUMNS, "source"]].reset_index(drop=True)

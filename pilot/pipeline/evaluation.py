@@ -90,9 +90,10 @@ def evaluation_data(
         on_step(f"{window.window.site}/{window.window.line} {window.window.kind}")
     assumptions = config.assumptions.model_assumptions()
     evidence = with_evidence(config, activities)
-    result = estimate(evidence, library, mc, assumptions)
+    basis = config.assumptions.comparison_basis
+    result = estimate(evidence, library, mc, assumptions, basis)
     on_step("releases")
-    sensitivity = factor_sensitivity(evidence, library, mc, assumptions)
+    sensitivity = factor_sensitivity(evidence, library, mc, assumptions, basis)
     on_step("factor choices")
     try:
         daily = daily_indicator_frame(_day_table(activities), library, assumptions=assumptions)
@@ -133,7 +134,7 @@ def evaluation_data(
         tz=config.tzinfo,
         sensitivity=sensitivity,
         residue_check=result.residue_check,
-        processing=_processing(processing_rows(result)),
+        processing=_processing(processing_rows(result, basis)),
         processing_note=processing_note(config.assumptions),
     )
 

@@ -23,6 +23,7 @@ from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
     LOPSIDED_MARK,
     assumption_rows,
+    basis_text,
     completeness_rows,
     evidence_text,
     factor_rows,
@@ -175,9 +176,9 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         title,
         "Headline [95 % interval]: the median of the draws for a sum of factors, the "
         "deterministic value for one factor, over each monitored period (the "
-        "household page shows the same value); the reduction is the baseline scaled to the "
-        "post period's length minus the post release (positive = less released), also as a "
-        "share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
+        "household page shows the same value); the reduction is the baseline on the "
+        "comparison basis (below) minus the post release (positive = less released), also as "
+        "a share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
         "secondary.",
     )
     names = ["pollutant", "vector", "unit", "baseline", "post", "reduction", "reduction %"]
@@ -209,6 +210,7 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         "about its mode (e.g. a share with mode 0 and range 0-0.2)."
     )
     flow = page.flow(y - 0.03)
+    flow.text(f"{basis_text(d.totals)}.", size=8.5, width=150, hyphens=True, weight="bold")
     flow.text(
         f"Evidence of the activity — {evidence_text(d.totals)} (measured: sensors; surveyed: "
         "imported survey or logbook rows; residue measured / surveyed: the line's residue "
@@ -297,12 +299,13 @@ def sensitivity_page(doc: Document, d: EvaluationData) -> None:
         Column("reduction", 0.17, 34),
         Column("reduction %", 0.11, 18),
     ]
-    Table(
+    page, y = Table(
         columns,
         sensitivity_rows(d.sensitivity),
         fontsize=7.5,
         shade=lambda i: PALE if i % 2 else None,
     ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+    page.flow(y - 0.03).text(f"{basis_text(d.sensitivity)}.", size=8, width=150, hyphens=True)
 
 
 def assumption_page(doc: Document, d: EvaluationData) -> None:

@@ -16,12 +16,14 @@ from emission_factors.library import VERIFICATION_STATUSES
 from models.draws import HEADLINE_BASES
 from models.release_totals import RELATIVE_COLUMNS
 from models.releases import PERIOD_KINDS
+from models.vocabulary import COMPARISON_BASES
 from reports.evaluation.data import UNVERIFIED_FLAG
 from reports.i18n import fmt, interval
 
 __all__ = [
     "LOPSIDED_MARK",
     "assumption_rows",
+    "basis_text",
     "completeness_rows",
     "evidence_text",
     "factor_rows",
@@ -128,6 +130,20 @@ def evidence_text(totals: pd.DataFrame) -> str:
         }
         parts.append(f"{kind}: {', '.join(sorted(tags)) or '–'}")
     return "; ".join(parts)
+
+
+def basis_text(totals: pd.DataFrame) -> str:
+    """``Comparison basis: NAME ([assumptions] comparison_basis) — meaning``: the common
+    basis the baseline and post rows of ``totals`` compare on.
+
+    >>> basis_text(pd.DataFrame({"basis": ["same_households"]})).split(" — ")[0]
+    'Comparison basis: same_households ([assumptions] comparison_basis)'
+    """
+    names = sorted(set(totals["basis"].dropna().astype(str))) if "basis" in totals else []
+    if not names:
+        return "Comparison basis: not stated"
+    meanings = "; ".join(COMPARISON_BASES.get(n, n) for n in names)
+    return f"Comparison basis: {', '.join(names)} ([assumptions] comparison_basis) — {meanings}"
 
 
 def completeness_rows(

@@ -5,7 +5,6 @@ and the reduction below 100 %."""
 from __future__ import annotations
 
 import io
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 
 from pilot.cli import main
 from tests.demo_folder import demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text
 
 BASELINE_SURVEY = (
     "site,household,date,plastic_processed_kg,residue_kg,residue_fate,fuel_type,fuel_kg,"
@@ -107,10 +106,5 @@ def test_surveys_drive_baseline_and_post(
     releases = pd.read_csv(tmp_path / "ev-releases.csv")
     base_rows = releases[(releases["period"] == "baseline") & (releases["site"] == "minh-khai")]
     assert set(base_rows["evidence"]) == {"surveyed"}
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    text = pdf_text(pdf)
     assert "baseline: surveyed" in " ".join(text.split())
