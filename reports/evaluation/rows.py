@@ -115,8 +115,9 @@ def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 def evidence_text(totals: pd.DataFrame) -> str:
-    """``baseline: surveyed; post: measured, assumed residue shares``: where the activity
-    of each period came from, over the selected lines (the all-lines rows)."""
+    """``baseline: surveyed; post: assumed fate shares, measured, residue measured``:
+    where the activity of each period came from, over the selected lines (the all-lines
+    rows)."""
     shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
     if "evidence" not in shown:
         return ""
