@@ -19,6 +19,7 @@ from emission_factors.library import load_factors
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
 from models.factor_choice import FACTOR_CHOICES
+from models.releases import Estimate
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
 from pilot.pipeline.activity import extract_windows
@@ -81,7 +82,10 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     return folder, out, text
 
 
-def _model(folder: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def model(report: tuple[Path, Path, str]) -> Estimate:
+    """The release model on the report's data and settings, computed once for the tests."""
+    folder, _, _ = report
     config = load_config(folder / "pilot.toml")
     windows = period_windows(config, COMPARED_KINDS, site=SITE)
     with DataSource(config) as source:
@@ -91,9 +95,11 @@ def _model(folder: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) -> None:
-    folder, _, text = report
-    totals = _model(folder).totals
+def test_pdf_prints_the_release_model_results(
+    report: tuple[Path, Path, str], model: Estimate
+) -> None:
+    _, _, text = report
+    totals = model.totals
     for period in ("baseline", "post", "reduction"):
         row = totals[
             (totals["period"] == period)
@@ -117,12 +123,14 @@ def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) ->
 
 
 @pytest.mark.slow
-def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -> None:
-    folder, out, _ = report
+def test_csv_tables_exist_and_match_the_models(
+    report: tuple[Path, Path, str], model: Estimate
+) -> None:
+    _, out, _ = report
     for name in CSV_TABLES:
         assert csv_path(out, name).exists(), name
     releases = pd.read_csv(csv_path(out, "releases"))
-    totals = _model(folder).totals
+    totals = model.totals
     merged = releases.merge(
         totals, on=["period", "site", "line", "pollutant", "vector"], suffixes=("", "_model")
     )
@@ -189,10 +197,12 @@ def test_factor_choices_side_by_side_in_pdf_and_csv(report: tuple[Path, Path, st
 
 
 @pytest.mark.slow
-def test_every_page_has_the_reproducibility_footer(report: tuple[Path, Path, str]) -> None:
+def test_every_page_has_the_reproducibility_footer(
+    report: tuple[Path, Path, str], model: Estimate
+) -> None:
     folder, _, text = report
     digest = hashlib.sha256((folder / "pilot.toml").read_bytes()).hexdigest()
-    version = _model(folder).factor_set_version
+    version = model.factor_set_version
     pages = [p for p in text.split("\f") if p.strip()]
     assert (
         len(pages) == 7
