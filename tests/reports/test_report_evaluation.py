@@ -51,28 +51,30 @@ def _folder(path: Path, *, simulate: set[str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    folder = _folder(tmp_path_factory.mktemp("evaluation"), simulate={"baseline", "post"})
-    out = folder / "out" / "evaluation.pdf"
-    code = main(
+def _report_command(folder: Path, out: Path, *options: str) -> int:
+    """``pilot -q report evaluation`` of SITE on ``folder``'s data into ``out``."""
+    config = str(folder / "pilot.toml")
+    return main(
         [
             "-q",
             "report",
             "evaluation",
             "--config",
-            str(folder / "pilot.toml"),
+            config,
             "--site",
             SITE,
             "--out",
             str(out),
-            "--draws",
-            str(DRAWS),
-            "--seed",
-            str(SEED),
+            *options,
         ]
     )
-    assert code == 0
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    folder = _folder(tmp_path_factory.mktemp("evaluation"), simulate={"baseline", "post"})
+    out = folder / "out" / "evaluation.pdf"
+    assert _report_command(folder, out, "--draws", str(DRAWS), "--seed", str(SEED)) == 0
     text = subprocess.run(
         [require_binary("pdftotext"), "-layout", str(out), "-"],
         check=True,
@@ -248,21 +250,7 @@ def test_period_without_data_exits_nonzero_with_message(
 ) -> None:
     folder = _folder(tmp_path / "d", simulate={"baseline"})
     out = tmp_path / "r" / "evaluation.pdf"
-    code = main(
-        [
-            "-q",
-            "report",
-            "evaluation",
-            "--config",
-            str(folder / "pilot.toml"),
-            "--site",
-            SITE,
-            "--out",
-            str(out),
-            "--draws",
-            "100",
-        ]
-    )
+    code = _report_command(folder, out, "--draws", "100")
     captured = capsys.readouterr()
     assert code != 0
     assert f"no readings of {SITE}/{LINE} for the post period" in captured.err
