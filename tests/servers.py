@@ -80,10 +80,11 @@ def require_binary(name: str) -> str:
     return path
 
 
-def pdf_text(path: Path) -> str:
-    """The text of a PDF as ``pdftotext -layout`` gives it (pages split by form feeds)."""
+def pdf_text(path: Path, options: Sequence[str] = ("-layout",)) -> str:
+    """The text of a PDF as ``pdftotext OPTIONS`` gives it (by default ``-layout``;
+    pages split by form feeds)."""
     return subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(path), "-"],
+        [require_binary("pdftotext"), *options, str(path), "-"],
         check=True,
         capture_output=True,
         text=True,

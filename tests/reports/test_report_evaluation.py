@@ -8,7 +8,6 @@ tables beside it must match the model; a period without data must stop the comma
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
 from tests.demo_folder import demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text
 
 CONFIG = load_config(default_config_path())
 SITE, LINE = "minh-khai", "line-1"
@@ -75,13 +74,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     folder = _folder(tmp_path_factory.mktemp("evaluation"), simulate={"baseline", "post"})
     out = folder / "out" / "evaluation.pdf"
     assert _report_command(folder, out, "--draws", str(DRAWS), "--seed", str(SEED)) == 0
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(out), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return folder, out, text
+    return folder, out, pdf_text(out)
 
 
 @pytest.fixture(scope="module")
@@ -279,12 +272,7 @@ def test_a_table_longer_than_its_page_continues_on_the_next(tmp_path: Path) -> N
     assert len(doc.pages) > 1
     assert last is doc.pages[-1]
     assert MARGINS.bottom <= bottom < 0.86
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(tmp_path / "long.pdf"), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    text = pdf_text(tmp_path / "long.pdf")
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) == len(doc.pages)
     assert all(f"row-{i:03d}" in text for i in range(90))
