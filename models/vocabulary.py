@@ -36,6 +36,7 @@ __all__ = [
     "INTAKE_KG",
     "LINE_PROCESSING",
     "MEASURED",
+    "NOT_QUANTIFIED",
     "PERIOD_DAYS",
     "PERIOD_KINDS",
     "PER_TONNE_PROCESSED",
@@ -89,6 +90,11 @@ RELEASE_SOURCES: Final[tuple[str, ...]] = (RESIDUE_OPEN_BURNED, FURNACE_FUEL, EL
 #: sensitivity factor is configured (``[assumptions] line_processing_factor_ug_teq_per_t``);
 #: no published factor exists, so it is otherwise "not quantified", never 0.
 LINE_PROCESSING: Final = "line_processing"
+#: What every output says of the line's own processing without a configured factor.
+NOT_QUANTIFIED: Final = (
+    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
+    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
+)
 
 # -- provenance (where a number comes from; the ``source`` of an activity row starts so) ---
 #: From the line's sensors.

@@ -11,7 +11,6 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from pilot.context import load_config_arg
 from pilot.errors import EXIT_OK, PilotError
 
 __all__ = ["member_path", "register"]
@@ -20,6 +19,7 @@ log = logging.getLogger("upops")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    from pilot.context import load_config_arg
     from pilot.wiring import make_alarm_service, make_collector
 
     config = load_config_arg(args.config)
@@ -83,6 +83,7 @@ def member_path(path: Path, client_id: str | None) -> Path:
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from monitoring.quarantine import Quarantine
+    from pilot.context import load_config_arg
 
     config = load_config_arg(args.config)
     path = Path(args.path) if args.path else config.collector.quarantine_path

@@ -15,30 +15,15 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from models.vocabulary import COMPARISON_BASES, NOT_QUANTIFIED
 
-from models.residue_balance import check_lines
-from models.vocabulary import COMPARISON_BASES
-from pilot.context import load_config_arg
-from pilot.pipeline.activity import extract_windows
-from pilot.pipeline.estimate import (
-    NOT_QUANTIFIED,
-    SOURCE_COLUMNS,
-    TOTAL_COLUMNS,
-    InventoryActivity,
-    MonteCarlo,
-    estimate,
-    factor_library,
-    factor_sensitivity,
-    inventory_activity,
-    processing_note,
-    processing_rows,
-)
-from pilot.pipeline.evidence import EvidenceActivity, with_evidence
-from pilot.pipeline.source import DataSource
-from pilot.pipeline.windows import COMPARED_KINDS, period_windows
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pilot.pipeline.estimate import InventoryActivity
+    from pilot.pipeline.evidence import EvidenceActivity
 
 __all__ = ["NOT_QUANTIFIED", "cmd_estimate", "cmd_factors", "register"]
 
@@ -63,6 +48,8 @@ FACTOR_COLUMNS = [
 
 
 def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
+    import pandas as pd
+
     if fmt == "csv":
         frame.to_csv(sys.stdout, index=False)
     elif fmt == "json":
@@ -84,6 +71,26 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from models.residue_balance import check_lines
+    from pilot.context import load_config_arg
+    from pilot.pipeline.activity import extract_windows
+    from pilot.pipeline.estimate import (
+        SOURCE_COLUMNS,
+        TOTAL_COLUMNS,
+        MonteCarlo,
+        estimate,
+        factor_library,
+        factor_sensitivity,
+        inventory_activity,
+        processing_note,
+        processing_rows,
+    )
+    from pilot.pipeline.evidence import with_evidence
+    from pilot.pipeline.source import DataSource
+    from pilot.pipeline.windows import COMPARED_KINDS, period_windows
+
     config = load_config_arg(args.config)
     kinds = COMPARED_KINDS if args.period == "compare" else (args.period,)
     mc = MonteCarlo(draws=args.draws, seed=args.seed, gwp_set=args.gwp)
@@ -179,6 +186,8 @@ def _basis_line(basis: str) -> str:
 
 def _emit_choices(choices: pd.DataFrame) -> None:
     """The factor-choice sensitivity side by side: one row per choice and vector."""
+    import pandas as pd
+
     rows = []
     for (choice, vector, unit), part in choices.groupby(["choice", "vector", "unit"], sort=False):
         row = {"choice": choice, "vector": vector, "unit": unit}
@@ -196,6 +205,11 @@ def _emit_choices(choices: pd.DataFrame) -> None:
 
 
 def cmd_factors(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from pilot.context import load_config_arg
+    from pilot.pipeline.estimate import factor_library
+
     library = factor_library(load_config_arg(args.config))
     if args.factors_command == "show":
         factor = library[args.id]
@@ -214,11 +228,32 @@ def cmd_factors(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``estimate`` and ``factors`` to the ``pilot`` command."""
-    default = MonteCarlo()
-    est = subparsers.add_parser(
-        "estimate", help="UPOPs and GHG releases with intervals, baseline vs post"
+    """Add ``estimate`` and ``factors`` to the ``pilot`` command.
+
+    The options of ``estimate`` are added when it is used (:class:`pilot.cli.CommandParser`):
+    their defaults come from the pipeline, which imports pandas and scipy.
+    """
+    subparsers.add_parser(
+        "estimate",
+        help="UPOPs and GHG releases with intervals, baseline vs post",
+        add_arguments=_estimate_arguments,
     )
+
+    factors = subparsers.add_parser("factors", help="the emission-factor library")
+    factors.add_argument("-c", "--config", default=argparse.SUPPRESS, help="configuration file")
+    actions = factors.add_subparsers(dest="factors_command", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="every factor with its provenance")
+    listing.add_argument("--format", choices=("table", "csv"), default="table")
+    show = actions.add_parser("show", help="one factor in full")
+    show.add_argument("id", help="factor id")
+    factors.set_defaults(func=cmd_factors)
+
+
+def _estimate_arguments(est: argparse.ArgumentParser) -> None:
+    from pilot.pipeline.estimate import MonteCarlo
+    from pilot.pipeline.windows import COMPARED_KINDS
+
+    default = MonteCarlo()
     est.add_argument("--period", required=True, choices=(*COMPARED_KINDS, "compare"))
     est.add_argument("--site", help="only this site")
     est.add_argument("--line", help="only this line")
@@ -252,12 +287,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     est.add_argument("-c", "--config", default=argparse.SUPPRESS, help="configuration file")
     est.set_defaults(func=cmd_estimate)
-
-    factors = subparsers.add_parser("factors", help="the emission-factor library")
-    factors.add_argument("-c", "--config", default=argparse.SUPPRESS, help="configuration file")
-    actions = factors.add_subparsers(dest="factors_command", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="every factor with its provenance")
-    listing.add_argument("--format", choices=("table", "csv"), default="table")
-    show = actions.add_parser("show", help="one factor in full")
-    show.add_argument("id", help="factor id")
-    factors.set_defaults(func=cmd_factors)

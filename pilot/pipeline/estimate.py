@@ -19,14 +19,13 @@ from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
-from models.vocabulary import ALL_HOUSEHOLDS, LINE_PROCESSING, PER_TONNE_PROCESSED
+from models.vocabulary import ALL_HOUSEHOLDS, LINE_PROCESSING, NOT_QUANTIFIED, PER_TONNE_PROCESSED
 from pilot.config import Config
 from pilot.config.assumptions import AssumptionSettings
 from pilot.errors import PilotError
 
 __all__ = [
     "DEFAULT_MONTE_CARLO",
-    "NOT_QUANTIFIED",
     "SOURCE_COLUMNS",
     "TOTAL_COLUMNS",
     "InventoryActivity",
@@ -40,12 +39,6 @@ __all__ = [
     "used_factor_ids",
 ]
 
-#: What the estimate cannot count without a configured sensitivity factor, said instead
-#: of printing 0.
-NOT_QUANTIFIED = (
-    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
-    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
-)
 
 #: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
 #: the draws of a sum) with its 95 % interval, the relative reduction [%] with its

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from models.vocabulary import LINE_PROCESSING
+from models.vocabulary import LINE_PROCESSING, NOT_QUANTIFIED
 from pilot.cli import main
 from pilot.config import check_config
 from pilot.pipeline.activity import extract_windows
-from pilot.pipeline.estimate import NOT_QUANTIFIED
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import period_windows
 from tests.configs import EXAMPLE
