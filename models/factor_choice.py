@@ -88,6 +88,7 @@ SENSITIVITY_COLUMNS: list[str] = [
     "vector",
     "unit",
     "headline",
+    "headline_basis",
     "deterministic",
     "p2_5",
     "p97_5",

@@ -6,7 +6,9 @@ in one period only counts zero in the other. The relative reduction [%] is
 :math:`100\\,\\Delta / (E^\\mathrm{baseline} D^\\mathrm{post}/D^\\mathrm{baseline})`
 per draw, so its interval comes from the same draws. The headline of a row
 (``headline``) is its deterministic value when one factor makes it and the median of
-the draws for a sum of several; the mean is a secondary column.
+the draws for a sum of several, or when the deterministic value falls outside the 95 %
+interval (``headline_basis`` says which, :func:`models.draws.headline`); the mean is a
+secondary column.
 
 Every row names the comparison basis (``basis``, :data:`models.vocabulary.COMPARISON_BASES`).
 Under ``per_tonne_processed`` each period's releases are divided by the plastic it
@@ -24,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import FactorLibrary
-from models.draws import summarise
+from models.draws import SUMMARY_COLUMNS, headline, summarise
 from models.errors import ModelError
 from models.ghg import GAS_OF_POLLUTANT
 from models.vocabulary import (
@@ -37,7 +39,7 @@ from models.vocabulary import (
     RESULT_PERIODS,
 )
 
-__all__ = ["RELATIVE_COLUMNS", "totals", "weakest"]
+__all__ = ["RELATIVE_COLUMNS", "source_totals", "totals", "weakest"]
 
 _STATUS_ORDER = ("verified", "secondary", "unverified")
 #: Relative reduction [%] of reduction rows: median and 95 % interval of the draws.
@@ -142,14 +144,51 @@ def totals(
     order = {kind: i for i, kind in enumerate(RESULT_PERIODS)}
     frame = pd.DataFrame(rows)
     # One factor: its deterministic value (the factor is its distribution's median);
-    # a sum of several: the median of the summed draws, which the interval surrounds.
+    # a sum of several, or a deterministic value outside the interval: the median.
     single = frame["factor_ids"].str.count(";") == 0
-    headline = frame["deterministic"].where(single, frame["median"])
-    frame.insert(frame.columns.get_loc("deterministic"), "headline", headline)
+    value, why = headline(*(frame[c] for c in ("deterministic", "median", "p2_5", "p97_5")), single)
+    at = frame.columns.get_loc("deterministic")
+    frame.insert(at, "headline", value)
+    frame.insert(at + 1, "headline_basis", why)
     frame["_order"] = frame["period"].map(order)
     frame["_all"] = frame["site"] == ALL
     frame = frame.sort_values(["_all", "site", "line", "pollutant", "vector", "_order"])
     return frame.drop(columns=["_order", "_all"]).reset_index(drop=True)
+
+
+def source_totals(
+    arrays: Mapping[tuple[str, ...], list[tuple[np.ndarray, float, str]]],
+    library: FactorLibrary,
+) -> pd.DataFrame:
+    """Releases per source: ``arrays`` maps (period, site, line, source, pollutant,
+    vector, unit) to the (draws, deterministic value, factor id) of each factor; the rows
+    are summed per key and over every line (site and line ``all``), with the headline of
+    :func:`models.draws.headline` and the weakest verification."""
+    sums: dict[tuple[str, ...], tuple[np.ndarray, float, set[str]]] = {}
+    for (kind, site, line, *rest), parts in arrays.items():
+        values = np.sum([p[0] for p in parts], axis=0)
+        det = sum(p[1] for p in parts)
+        ids = {p[2] for p in parts}
+        for key in ((kind, site, line, *rest), (kind, ALL, ALL, *rest)):
+            old = sums.get(key)
+            sums[key] = (old[0] + values, old[1] + det, old[2] | ids) if old else (values, det, ids)
+    columns = ["period", "site", "line", "source", "pollutant", "vector", "unit"]
+    rows = [
+        dict(zip(columns, key, strict=True))
+        | {
+            "factor_ids": ";".join(sorted(ids)),
+            "verification": weakest([library[i].verification for i in ids]),
+        }
+        | summarise(values, det)
+        for key, (values, det, ids) in sums.items()
+    ]
+    frame = pd.DataFrame(rows, columns=[*columns, "factor_ids", "verification", *SUMMARY_COLUMNS])
+    single = frame["factor_ids"].str.count(";") == 0
+    value, why = headline(*(frame[c] for c in ("deterministic", "median", "p2_5", "p97_5")), single)
+    at = frame.columns.get_loc("deterministic")
+    frame.insert(at, "headline", value)
+    frame.insert(at + 1, "headline_basis", why)
+    return frame
 
 
 def _per_tonne(

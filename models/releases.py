@@ -41,7 +41,7 @@ distribution, so it lies inside the 95 % interval.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,8 +54,8 @@ from models.draws import (
     SUMMARY_COLUMNS,
     factor_draws,
     factor_spread,
+    headline,
     summarise,
-    triangular_draws,
 )
 from models.errors import ModelError
 from models.furnace_fuels import FUEL_BASES, fuel_factors, fuel_of_quantity, fuel_terms, fuels_of
@@ -63,10 +63,10 @@ from models.mass_balance import (
     BURNED_FLOW,
     DEFAULT_ASSUMPTIONS,
     Assumptions,
-    Uncertain,
-    residue_fates,
 )
+from models.release_totals import source_totals
 from models.release_totals import totals as release_totals
+from models.residue_balance import CHECK_COLUMNS, activity_value, line_balance
 from models.source_release import ACTIVITY_BASIS, ACTIVITY_UNIT, release, source_activities
 from models.vocabulary import (
     ALL_HOUSEHOLDS,
@@ -74,11 +74,10 @@ from models.vocabulary import (
     ELECTRICITY_KWH,
     ENERGY_KWH,
     FURNACE_FUEL,
-    INTAKE_KG,
+    LINE_PROCESSING,
     PERIOD_DAYS,
     PERIOD_KINDS,
     PROCESSED_KG,
-    RESIDUE_BURNED_KG,
 )
 
 __all__ = [
@@ -113,10 +112,18 @@ class Estimate:
         ``verification`` the weakest status among them.
     mass_balance
         Flows of :func:`~models.mass_balance.residue_fates` per period, site and line [t],
-        with ``basis``: ``measured`` (a burned mass given as activity, weighed or
-        surveyed) or ``assumed shares`` for the burned residue.
+        with ``basis``: for the residue ``measured``, ``surveyed`` or ``assumed share``;
+        for the burned residue ``measured`` or ``surveyed`` (given as activity) or
+        ``assumed shares`` (:mod:`models.residue_balance`).
     draws, seed, factor_set_version, gwp_set
         What produced the result.
+    residue_check
+        The intake − processed check per line and period where both are measured
+        (:data:`models.residue_balance.CHECK_COLUMNS`).
+    sources
+        Releases per source (``source`` column), per line and over every line
+        (:func:`models.release_totals.source_totals`): a source's own rows, such as the
+        line's processing under a configured sensitivity factor.
     """
 
     releases: pd.DataFrame
@@ -126,6 +133,8 @@ class Estimate:
     seed: int
     factor_set_version: str
     gwp_set: str
+    residue_check: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _check_sources(library: FactorLibrary, assumptions: Mapping[str, Assumptions]) -> None:
@@ -177,7 +186,7 @@ def _fuel_terms(
         fuel_unit = fuel_of_quantity(quantity)
         if fuel_unit is None and quantity != ELECTRICITY_KWH:
             continue
-        found = _activity_value(rows, quantity, draws, rng)
+        found = activity_value(rows, quantity, draws, rng)
         if found is None:
             continue
         if fuel_unit is None:
@@ -195,73 +204,17 @@ def _fuel_terms(
     return terms
 
 
-def _mass_balance(
-    rows: pd.DataFrame,
-    assume: Assumptions,
-    draws: int,
-    rng: np.random.Generator,
-    key: tuple[str, str, str],
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], str]:
-    """Flows of the mass balance (draws, deterministic) and where the burned residue
-    comes from: ``measured`` (a ``residue_burned_kg`` quantity: weighed or surveyed,
-    used as given) or ``assumed shares`` (processed mass times the period's shares)."""
-    processed = _activity_value(rows, PROCESSED_KG, draws, rng)
-    burned = _activity_value(rows, RESIDUE_BURNED_KG, draws, rng)
-    if processed is None and burned is None and not _has_energy(rows):
-        raise ModelError(
-            f"{key[1]}/{key[2]} {key[0]}: the activity table gives neither processed_kg, "
-            "residue_burned_kg nor energy; give at least one"
-        )
-    if processed is None:
-        fates = {BURNED_FLOW: np.zeros(draws)}
-        fates_det = {BURNED_FLOW: np.zeros(1)}
-    else:
-        intake = _activity_value(rows, INTAKE_KG, draws, rng)
-        modes = (assume.residue_share, assume.open_burn_share, assume.landfill_share)
-        shares = [triangular_draws(u, draws, rng) for u in modes]
-        intake_draws = intake[0] if intake else np.full(draws, np.nan)
-        intake_det = intake[1] if intake else float("nan")
-        fates = residue_fates(intake_draws, processed[0], *shares)
-        fates_det = residue_fates(
-            np.array([intake_det]),
-            np.array([processed[1]]),
-            *(np.array([u.mode]) for u in modes),
-        )
-    if burned is None:
-        return fates, fates_det, "assumed shares" if processed is not None else "none"
-    fates[BURNED_FLOW] = convert(burned[0], "kg", "t")
-    fates_det[BURNED_FLOW] = np.array([convert(burned[1], "kg", "t")])
-    return fates, fates_det, "measured"
-
-
-def _evidence(rows: pd.DataFrame, burned_basis: str) -> str:
-    """Where the numbers of one line and period come from: ``measured`` (sensors),
-    ``surveyed`` (survey or logbook), a file's own source, and ``assumed residue
-    shares`` when the burned residue comes from the mass balance's assumptions."""
-    tags = set()
-    for source in rows.loc[rows["quantity"] != PERIOD_DAYS, "source"].astype(str):
-        tags.add("surveyed" if source.startswith("surveyed") else source)
-    if burned_basis == "assumed shares":
-        tags.add("assumed residue shares")
-    return "; ".join(sorted(tags))
-
-
-def _has_energy(rows: pd.DataFrame) -> bool:
-    quantities = set(rows["quantity"].astype(str))
-    return bool(
-        quantities & {ENERGY_KWH, ELECTRICITY_KWH}
-        or any(fuel_of_quantity(q) is not None for q in quantities)
-    )
-
-
-def _activity_value(
-    rows: pd.DataFrame, quantity: str, draws: int, rng: np.random.Generator
-) -> tuple[np.ndarray, float] | None:
-    part = rows[rows["quantity"] == quantity]
-    if part.empty:
-        return None
-    value, low, high = (float(part[c].sum()) for c in ("value", "low", "high"))
-    return triangular_draws(Uncertain(value, low, high), draws, rng), value
+def _with_headline(frame: pd.DataFrame) -> pd.DataFrame:
+    """Release rows (one factor each) with ``headline`` and ``headline_basis`` before
+    the statistics (:func:`models.draws.headline`)."""
+    if frame.empty:
+        return frame
+    stats = [frame[c] for c in ("deterministic", "median", "p2_5", "p97_5")]
+    value, basis = headline(*stats, np.ones(len(frame), dtype=bool))
+    at = frame.columns.get_loc("deterministic")
+    frame.insert(at, "headline", value)
+    frame.insert(at + 1, "headline_basis", basis)
+    return frame
 
 
 def estimate_releases(
@@ -337,6 +290,8 @@ def estimate_releases(
     release_rows: list[dict[str, object]] = []
     arrays: dict[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]] = {}
     balance_rows: list[dict[str, object]] = []
+    check_rows: list[dict[str, object]] = []
+    by_source: dict[tuple[str, ...], list[tuple[np.ndarray, float, str]]] = {}
     days: dict[tuple[str, str, str], float] = {}
     processed_t: dict[tuple[str, str, str], float] = {}
     evidence: dict[tuple[str, str, str], str] = {}
@@ -344,18 +299,21 @@ def estimate_releases(
     for (kind, site, line), rows in groups:
         assume = used[str(kind)]
         key = (str(kind), str(site), str(line))
-        energy = _activity_value(rows, ENERGY_KWH, draws, rng)
+        energy = activity_value(rows, ENERGY_KWH, draws, rng)
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
         processed_t[key] = convert(
             float(rows.loc[rows["quantity"] == PROCESSED_KG, "value"].sum()), "kg", "t"
         )
-        fates, fates_det, burned_basis = _mass_balance(rows, assume, draws, rng, key)
-        evidence[key] = _evidence(rows, burned_basis)
+        balance = line_balance(rows, assume, draws, rng, key)
+        fates, fates_det = balance.fates, balance.fates_det
+        evidence[key] = balance.evidence(rows)
+        if balance.check is not None:
+            check_rows.append({"period": kind, "site": site, "line": line} | balance.check)
         for flow, values in fates.items():
             balance_rows.append(
                 {"period": kind, "site": site, "line": line, "flow": flow, "unit": "t"}
-                | {"basis": burned_basis if flow == BURNED_FLOW else "mass balance"}
+                | {"basis": balance.flow_basis(flow)}
                 | summarise(values, float(fates_det[flow][0]))
             )
         # The same calculation for the draws and for the deterministic value.
@@ -370,6 +328,13 @@ def estimate_releases(
             for f in assume.sources.get(source, ())
         ]
         terms += _fuel_terms(rows, assume, draws, rng, library, swap)
+        if "product_t" in fates:  # a configured sensitivity factor of the line's processing
+            unit = ACTIVITY_UNIT[LINE_PROCESSING]
+            act_det = float(fates_det["product_t"][0])
+            terms += [
+                (LINE_PROCESSING, "", fates["product_t"], act_det, unit, swap.get(f, f), "")
+                for f in assume.sources.get(LINE_PROCESSING, ())
+            ]
         for source, fuel, act, act_det, act_unit, factor_id, how in terms:
             factor = library[factor_id]
             released = release(act, drawn[factor_id])
@@ -383,6 +348,9 @@ def estimate_releases(
                 factor.release_unit,
             )
             arrays.setdefault(row_key, []).append((released, det, factor_id))
+            by_source.setdefault((*key, source, *row_key[3:]), []).append(
+                (released, det, factor_id)
+            )
             release_rows.append(
                 {
                     "period": kind,
@@ -402,15 +370,16 @@ def estimate_releases(
                     "class_code": factor.class_code,
                     "citation": factor.citation,
                 }
-                | {"headline": det}
                 | summarise(released, det)
             )
     return Estimate(
-        releases=pd.DataFrame(release_rows),
+        releases=_with_headline(pd.DataFrame(release_rows)),
         totals=release_totals(
             arrays, days, library, gwp, draws, evidence, comparison_basis, processed_t
         ),
         mass_balance=pd.DataFrame(balance_rows),
+        residue_check=pd.DataFrame(check_rows, columns=CHECK_COLUMNS),
+        sources=source_totals(by_source, library),
         draws=draws,
         seed=seed,
         factor_set_version=library.version,

@@ -19,6 +19,7 @@ __all__ = [
     "ACTIVITY_QUANTITIES",
     "ALL",
     "ALL_HOUSEHOLDS",
+    "ASSUMED",
     "BASELINE",
     "CARRIER_ELECTRICITY",
     "CARRIER_FUEL",
@@ -33,6 +34,9 @@ __all__ = [
     "FURNACE_FUEL",
     "GROUPS",
     "INTAKE_KG",
+    "LINE_PROCESSING",
+    "MEASURED",
+    "NOT_QUANTIFIED",
     "PERIOD_DAYS",
     "PERIOD_KINDS",
     "PER_TONNE_PROCESSED",
@@ -42,10 +46,12 @@ __all__ = [
     "REDUCTION",
     "RELEASE_SOURCES",
     "RESIDUE_BURNED_KG",
+    "RESIDUE_KG",
     "RESIDUE_OPEN_BURNED",
     "RESULT_PERIODS",
     "RUNNING_H",
     "SAME_HOUSEHOLDS",
+    "SURVEYED",
 ]
 
 # -- period kinds ----------------------------------------------------------------------
@@ -80,6 +86,23 @@ FURNACE_FUEL: Final = "furnace_fuel"
 ELECTRICITY: Final = "electricity"
 #: Release sources, in the order of :data:`models.mass_balance.DEFAULT_SOURCES`.
 RELEASE_SOURCES: Final[tuple[str, ...]] = (RESIDUE_OPEN_BURNED, FURNACE_FUEL, ELECTRICITY)
+#: The pilot line's own processing (melt extrusion) [t processed]: a source only when a
+#: sensitivity factor is configured (``[assumptions] line_processing_factor_ug_teq_per_t``);
+#: no published factor exists, so it is otherwise "not quantified", never 0.
+LINE_PROCESSING: Final = "line_processing"
+#: What every output says of the line's own processing without a configured factor.
+NOT_QUANTIFIED: Final = (
+    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
+    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
+)
+
+# -- provenance (where a number comes from; the ``source`` of an activity row starts so) ---
+#: From the line's sensors.
+MEASURED: Final = "measured"
+#: From imported survey or logbook rows (``surveyed: <source>``).
+SURVEYED: Final = "surveyed"
+#: From ``[assumptions]`` of the configuration.
+ASSUMED: Final = "assumed"
 
 # -- energy carriers (what a line's energy counter measures) ---------------------------
 #: Fuel energy of a furnace (lower heating value).
@@ -99,6 +122,9 @@ ENERGY_KWH: Final = "energy_kwh"
 #: Residue burned in the open, weighed or surveyed [kg]: used as given instead of the
 #: mass balance's assumed shares.
 RESIDUE_BURNED_KG: Final = "residue_burned_kg"
+#: Residue sorted out of the deliveries, weighed on the line's residue scale or surveyed
+#: [kg]: used as given instead of the assumed residue share.
+RESIDUE_KG: Final = "residue_kg"
 #: Grid electricity of a household or line whose other energy is fuel [kWh] (surveys).
 ELECTRICITY_KWH: Final = "electricity_kwh"
 #: Prefix of the fuel energy of one furnace fuel [kWh, lower heating value]:
@@ -119,6 +145,7 @@ ACTIVITY_QUANTITIES: Final[dict[str, str]] = {
     ENERGY_KWH: "kWh",
     ELECTRICITY_KWH: "kWh",
     RESIDUE_BURNED_KG: "kg",
+    RESIDUE_KG: "kg",
     RUNNING_H: "h",
     PERIOD_DAYS: "d",
 }

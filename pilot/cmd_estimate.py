@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.vocabulary import COMPARISON_BASES
+from models.vocabulary import COMPARISON_BASES, NOT_QUANTIFIED
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,11 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["NOT_QUANTIFIED", "cmd_estimate", "cmd_factors", "register"]
 
-#: What the estimate cannot count, said instead of printing 0.
-NOT_QUANTIFIED = (
-    "PCDD/F of the line's own processing (melt extrusion) not quantified: no published "
-    "factor (UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling)"
-)
+#: ``source`` of a totals row: the sum over every source of the line and period.
+ALL_SOURCES = "all sources"
 
 #: Columns of ``pilot factors list``.
 FACTOR_COLUMNS = [
@@ -74,6 +71,9 @@ def _emit(frame: pd.DataFrame, fmt: str, meta: dict[str, Any]) -> None:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from models.residue_balance import check_lines
     from pilot.context import load_config_arg
     from pilot.pipeline.activity import extract_windows
     from pilot.pipeline.estimate import (
@@ -84,6 +84,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         factor_library,
         factor_sensitivity,
         inventory_activity,
+        processing_note,
+        processing_rows,
     )
     from pilot.pipeline.evidence import with_evidence
     from pilot.pipeline.source import DataSource
@@ -113,18 +115,28 @@ def cmd_estimate(args: argparse.Namespace) -> int:
         choices = factor_sensitivity(activities, library, mc, assumptions, basis)
     if args.period != "compare":
         totals = totals[totals["period"] != "reduction"]
+    # The line's own processing, when a sensitivity factor is configured: its own rows.
+    own = processing_rows(result, basis)
+    totals = pd.concat([totals.assign(source=ALL_SOURCES), own], ignore_index=True)
     print(
         f"pilot: {described}, {result.draws} draws, seed {result.seed}, "
         f"factor set {result.factor_set_version}, GWP {result.gwp_set}; rows whose "
         "verification is not 'verified' use factors not checked in the primary document",
         file=sys.stderr,
     )
-    print(
-        f"pilot: {NOT_QUANTIFIED}; add a site-measured factor as [[factors]] to count it",
-        file=sys.stderr,
+    note = processing_note(config.assumptions)
+    hint = (
+        "; set [assumptions] line_processing_factor_ug_teq_per_t to count it as a sensitivity"
+        if note == NOT_QUANTIFIED
+        else ""
     )
+    print(f"pilot: {note}{hint}", file=sys.stderr)
+    for line in check_lines(result.residue_check):
+        print(f"pilot: residue check {line}", file=sys.stderr)
     meta = {
-        "not_quantified": NOT_QUANTIFIED,
+        "line_processing": note,
+        **({"not_quantified": note} if note == NOT_QUANTIFIED else {}),
+        "residue_check": json.loads(result.residue_check.to_json(orient="records")),
         "draws": result.draws,
         "seed": result.seed,
         "factor_set_version": result.factor_set_version,
@@ -146,10 +158,25 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     if args.format == "table" and not furnace.empty:
         print("\nFurnace factors per fuel (Toolkit class, basis; --by-source for every source):")
         _emit(furnace.drop(columns=["source", "p2_5", "p97_5", "verification"]), "table", meta)
+    if args.format == "table" and not result.residue_check.empty:
+        print("\nResidue check (intake − processed against the residue, t):")
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            print(_check_table(result.residue_check).to_string(index=False))
     if choices is not None:
         print("\nFactor choice (PCDD/F, all lines; median [95 % interval]):")
         _emit_choices(choices)
     return 0
+
+
+def _check_table(check: pd.DataFrame) -> pd.DataFrame:
+    """The intake − processed check rounded for the printed table."""
+    shown = check.copy()
+    for column in ("intake_t", "processed_t", "intake_minus_processed_t", "residue_t"):
+        shown[column] = shown[column].map(lambda v: f"{v:.4g}")
+    shown["difference_t"] = shown["difference_t"].map(lambda v: f"{v:.3g}")
+    for column in ("difference_share", "tolerance"):
+        shown[column] = shown[column].map(lambda v: f"{100 * v:.1f} %")
+    return shown
 
 
 def _basis_line(basis: str) -> str:

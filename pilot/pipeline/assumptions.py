@@ -42,20 +42,29 @@ def assumptions_table(
     rows: list[dict[str, object]] = []
     fields = AssumptionSettings.__pydantic_fields__  # type: ignore[attr-defined]
     for name, info in fields.items():
-        if name.endswith("_range"):
-            continue
+        if name.endswith("_range") or name == "line_processing_factor_source":
+            continue  # the range goes into low/high, the source into the factor's row
         value = getattr(settings, name)
         extra = info.json_schema_extra or {}
+        source = str(info.description)
+        if name == "line_processing_factor_ug_teq_per_t":
+            if value is None:
+                value = "unset: not quantified"
+            else:
+                source = (
+                    f"configured sensitivity factor, source: "
+                    f"{settings.line_processing_factor_source}. {source}"
+                )
         row = _row(
             f"[assumptions] {name}",
             "post"
-            if name.startswith("post_")
+            if name.startswith(("post_", "line_processing"))
             else "baseline"
             if name.startswith("baseline_")
             else "both",
             value,
             str(extra.get("unit", "")),
-            str(info.description),
+            source,
         )
         span = getattr(settings, f"{name}_range", None)
         if span is not None:

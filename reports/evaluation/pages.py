@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
+from models.residue_balance import DISAGREES, check_lines
 from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
+    LOPSIDED_MARK,
     assumption_rows,
     basis_text,
     completeness_rows,
@@ -25,11 +29,20 @@ from reports.evaluation.rows import (
     factor_rows,
     factor_table,
     indicator_rows,
+    processing_rows,
     release_rows,
     sensitivity_rows,
 )
 from reports.layout import A4_LANDSCAPE, GREY, PALE, PALE_RED, RED, Document, Margins
 from reports.tables import Column, NextPage, Table
+
+#: What the release page says when no sensitivity factor of the line's own processing is
+#: configured.
+NOT_QUANTIFIED_TEXT = (
+    "Melt extrusion (the line's own processing) has no Toolkit class and no published "
+    "factor: not quantified, not zero; [assumptions] line_processing_factor_ug_teq_per_t "
+    "counts it as a sensitivity"
+)
 
 __all__ = [
     "TEXT_PAGES",
@@ -113,7 +126,9 @@ def indicator_page(doc: Document, d: EvaluationData) -> None:
     page = doc.new_page(
         title,
         "Difference = post − baseline with its 95 % bootstrap interval; p-values of Welch's t "
-        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta.",
+        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta. A sensor day's burned residue "
+        "and PCDD/F rest on the assumed residue share and fate shares ([assumptions]): "
+        "a day's weighings are not that day's residue.",
     )
     flow = page.flow()
     if len(flagged):
@@ -154,6 +169,8 @@ def release_page(doc: Document, d: EvaluationData) -> None:
     """Page 3: releases by pollutant and vector over the selected lines, with a caption
     on what the verification column and the zeros mean."""
     table = release_rows(d.totals)
+    if not d.processing.empty:
+        table = pd.concat([table, processing_rows(d.processing)], ignore_index=True)
     title = "Releases by pollutant and vector, all selected lines"
     page = doc.new_page(
         title,
@@ -185,16 +202,20 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         "'unverified' or 'secondary' means at least one factor was not checked in the "
         "primary document (page 4): such results must not be published as final. "
         "A post PCDD/F release of 0 means nothing recorded or assumed as burned in the open "
-        "after the project: melt extrusion has no Toolkit class and no published factor "
-        "(not quantified, not zero), grid electricity carries only CO2. A pollutant of one "
-        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row."
+        "after the project; grid electricity carries only CO2. "
+        f"{d.processing_note or NOT_QUANTIFIED_TEXT}. A pollutant of one "
+        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row. "
+        f"{LOPSIDED_MARK}: the median of the draws; the deterministic value (every input at "
+        "its mode) lies outside the 95 % interval because an input's range is lopsided "
+        "about its mode (e.g. a share with mode 0 and range 0-0.2)."
     )
     flow = page.flow(y - 0.03)
     flow.text(f"{basis_text(d.totals)}.", size=8.5, width=150, hyphens=True, weight="bold")
     flow.text(
         f"Evidence of the activity — {evidence_text(d.totals)} (measured: sensors; surveyed: "
-        "imported survey or logbook rows; assumed residue shares: the burned residue from the "
-        "[assumptions] shares, page 'Assumptions').",
+        "imported survey or logbook rows; residue measured / surveyed: the line's residue "
+        "scale / survey rows; assumed residue share, assumed fate shares: from "
+        "[assumptions], page 'Assumptions').",
         size=8.5,
         width=150,
         hyphens=True,
@@ -202,6 +223,18 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         gap=0.8,
     )
     flow.text(caption, size=8, width=150, hyphens=True, color=RED, gap=1.0)
+    if not d.residue_check.empty:
+        flow.text(
+            "Residue check, intake − processed against the residue (both measured; flagged "
+            "beyond [assumptions] residue_check_tolerance): "
+            + "; ".join(check_lines(d.residue_check))
+            + ".",
+            size=8,
+            width=150,
+            hyphens=True,
+            color=RED if (d.residue_check["agreement"] == DISAGREES).any() else "black",
+            gap=1.0,
+        )
     flow.text(
         f"{len(rows)} rows shown. Every line and period, with median, deterministic value and "
         "factor ids: the '-releases.csv' table beside this PDF.",

@@ -53,7 +53,11 @@ def test_surveys_drive_baseline_and_post(
         seed=5,
     )
     before = _estimate(made.config_file, capsys)
-    assert "assumed residue shares" in _row(before, "baseline")["evidence"]
+    # The example line weighs its residue: measured, only the fate shares are assumed.
+    tags = _row(before, "baseline")["evidence"].split("; ")
+    assert "residue measured" in tags
+    assert "assumed fate shares" in tags
+    assert "assumed residue share" not in tags
     assert _row(before, "post")["deterministic"] == 0.0
 
     baseline_file = tmp_path / "baseline.csv"

@@ -17,6 +17,7 @@ import pytest
 from emission_factors.library import load_factors
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
+from models.draws import HEADLINE_BASES
 from models.factor_choice import FACTOR_CHOICES
 from models.releases import Estimate
 from pilot.cli import main
@@ -105,7 +106,9 @@ def test_pdf_prints_the_release_model_results(
         # The headline (median of the draws), as on the household page; mean secondary.
         assert interval(row["headline"], row["p2_5"], row["p97_5"]) in text
         single = ";" not in row["factor_ids"]
-        assert row["headline"] == (row["deterministic"] if single else row["median"])
+        by_det = single and row["headline_basis"] == HEADLINE_BASES[0]
+        assert row["headline"] == (row["deterministic"] if by_det else row["median"])
+        assert row["p2_5"] <= row["headline"] <= row["p97_5"]  # never outside (issue 12)
     reduction = totals[
         (totals["period"] == "reduction")
         & (totals["site"] == "all")
@@ -199,9 +202,10 @@ def test_every_page_has_the_reproducibility_footer(
     digest = hashlib.sha256((folder / "pilot.toml").read_bytes()).hexdigest()
     version = model.factor_set_version
     pages = [p for p in text.split("\f") if p.strip()]
-    assert (
-        len(pages) == 7
-    )  # method, indicators, releases, factor choice, factors, assumptions, figure
+    # method, indicators, releases, factor choice, factors, assumptions, figure; the
+    # assumptions (with the residue check and line-processing keys) run onto a second page
+    assert len(pages) == 8
+    assert sum("Assumptions (continued)" in p for p in pages) == 1
     for page in pages:
         assert f"Configuration sha256 {digest}" in page
         assert f"factor set {version}" in page
