@@ -109,11 +109,11 @@ FURNACE_FACTORS: dict[str, tuple[str, ...]] = {
 NCV_OF_FUEL: dict[str, str] = {"hicl_coal": "coal", "waste_wood": "wood"}
 #: Where each NCV comes from, as the output rows cite it.
 NCV_SOURCE: dict[str, str] = {
-    "coal": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2, anthracite (not verified)",
-    "wood": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2, wood/wood waste (not verified)",
-    "lpg": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2, LPG (not verified)",
-    "municipal_waste": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2, municipal wastes non-biomass "
-    "fraction (not verified)",
+    "coal": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2 (pp. 1.18-1.19), anthracite",
+    "wood": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2 (pp. 1.18-1.19), wood/wood waste",
+    "lpg": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2 (pp. 1.18-1.19), LPG",
+    "municipal_waste": "IPCC 2006 Vol. 2 Ch. 1 Table 1.2 (pp. 1.18-1.19), municipal wastes "
+    "non-biomass fraction",
     "waste_plastic": "design assumption (wet, dirty residue; clean PE/PP 43-46 MJ/kg)",
 }
 

@@ -42,6 +42,7 @@ import pandas as pd
 from emission_factors.units import MJ_PER_KWH
 from models.comparison import INDICATORS
 from models.errors import ModelError
+from models.furnace_fuels import fuel_ncv
 from models.survey_files import decode_csv, read_csv_table, read_survey_file, read_xlsx_table
 from models.survey_rates import is_questionnaire
 from models.survey_schema import (
@@ -203,7 +204,8 @@ def _intake_kg(rows: pd.DataFrame) -> pd.Series:
 
 def _energy_kwh(rows: pd.DataFrame) -> np.ndarray:
     """Electricity plus fuel energy of each row [kWh]; NaN when neither is known."""
-    ncv = rows["fuel_type"].fillna("").map(FUEL_NCV_MJ_PER_KG).astype(float)
+    ncv = rows["fuel_type"].fillna("").map(lambda fuel: (fuel_ncv(fuel) or (np.nan,))[0])
+    ncv = ncv.astype(float)
     fuel_kg = rows["fuel_kg"].astype(float)
     fuel_kwh = (fuel_kg * ncv / MJ_PER_KWH).where(~fuel_kg.eq(0), 0.0)
     electricity = rows["electricity_kwh"].astype(float)

@@ -12,6 +12,10 @@ rows of one period (:data:`models.survey.ROW_COLUMNS`) into activity rows
     fate say nothing about burning and are left out of this sum.
 ``processed_kg``, ``intake_kg``
     :func:`models.survey.survey_activity_input` (intake over every row).
+``residue_kg``
+    intake − processed where any row gives a residue (the residue of rows without one
+    extrapolated at the rate of those with one): the residue is then ``surveyed``, not
+    the assumed share (:mod:`models.residue_balance`).
 ``fuel_kg:<fuel>``
     Σ fuel mass per fuel type [kg], so each fuel gets its own factors, per tonne where
     its class has one, else per TJ through its net calorific value
@@ -41,6 +45,7 @@ the relative range of processed.
 3       fuel_kg:wood     5.0  surveyed: q2019
 4       processed_kg  1000.0  surveyed: q2019
 5          intake_kg  1100.0  surveyed: q2019
+6         residue_kg   100.0  surveyed: q2019
 """
 
 from __future__ import annotations
@@ -51,14 +56,16 @@ import pandas as pd
 
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
+from models.furnace_fuels import fuel_ncv
 from models.survey import survey_activity_input
-from models.survey_schema import BURNED_OPEN, FUEL_NCV_MJ_PER_KG
+from models.survey_schema import BURNED_OPEN
 from models.vocabulary import (
     ELECTRICITY_KWH,
     FUEL_KG_PREFIX,
     INTAKE_KG,
     PROCESSED_KG,
     RESIDUE_BURNED_KG,
+    RESIDUE_KG,
 )
 
 __all__ = ["SURVEYED", "survey_evidence"]
@@ -131,7 +138,7 @@ def survey_evidence(
             )
         fuel_kg = group["fuel_kg"].astype(float)
         for fuel, part in fuel_kg.groupby(group["fuel_type"].fillna(""), sort=True):
-            if fuel in FUEL_NCV_MJ_PER_KG and part.notna().any() and part.sum() > 0:
+            if fuel_ncv(str(fuel)) and part.notna().any() and part.sum() > 0:
                 add(
                     FUEL_KG_PREFIX + str(fuel),
                     float(part.sum()),
@@ -151,6 +158,14 @@ def survey_evidence(
                     add(quantity, value, "kg", (value * low / processed, value * high / processed))
                 else:
                     add(quantity, value, "kg")
+        intake = totals.loc[totals["quantity"] == INTAKE_KG, "value"]
+        said = float(residue.sum())
+        if residue.notna().any() and len(intake) and said > 0:
+            # The residue of the rows that give none is extrapolated at the rate of those
+            # that do (models.survey.survey_activity_input), so intake = processed + residue.
+            value = float(intake.iloc[0]) - processed
+            r_low, r_high = _bounds(group, k, "residue_kg")
+            add(RESIDUE_KG, value, "kg", (value * r_low / said, value * r_high / said))
     return pd.DataFrame(out, columns=ACTIVITY_COLUMNS)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.furnace_fuels import NCV_OF_FUEL
 from models.survey_files import read_csv_table
 from models.survey_schema import (
     COLUMNS,
@@ -245,7 +246,7 @@ def _validate_row(
         reasons.append("residue_kg is above 0 but residue_fate is empty")
     fuel = _text(cells.get("fuel_type")).lower()
     if fuel and fuel != NO_FUEL:
-        problem = _choice("fuel_type", fuel, (NO_FUEL, *FUEL_NCV_MJ_PER_KG))
+        problem = _choice("fuel_type", fuel, (NO_FUEL, *FUEL_NCV_MJ_PER_KG, *NCV_OF_FUEL))
         if problem:
             reasons.append(problem)
     elif _positive(row["fuel_kg"]):
