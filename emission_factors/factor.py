@@ -54,6 +54,7 @@ ACTIVITY_BASES: dict[str, str] = {
     "ash_t": "t",  # ash produced
     "fuel_tj": "TJ",  # fuel energy (lower heating value)
     "electricity_mwh": "MWh",  # electricity consumed
+    "processed_t": "t",  # plastic processed by a line (configured sensitivity factors)
 }
 #: Every column of a factor, in file order.
 FACTOR_FIELDS: tuple[str, ...] = (

@@ -88,6 +88,7 @@ __all__ = [
     "FactorLibrary",
     "factor_data_digest",
     "factor_from_mapping",
+    "gwp_verification",
     "load_factors",
     "load_gwp",
 ]
@@ -236,8 +237,8 @@ def load_factors(
 def load_gwp(gwp_set: str) -> dict[str, float]:
     """Global warming potentials over 100 years of ``gwp_set`` (``AR4``, ``AR5``, ``AR6``).
 
-    Values, tables and their (unverified) status are in
-    ``emission_factors/data/gwp-100.csv``.
+    Values, tables and their verification status are in
+    ``emission_factors/data/gwp-100.csv`` (see :func:`gwp_verification`).
 
     >>> load_gwp("AR5")
     {'CO2': 1.0, 'CH4': 28.0, 'N2O': 265.0}
@@ -248,3 +249,21 @@ def load_gwp(gwp_set: str) -> dict[str, float]:
     if gwp_set not in sets:
         raise FactorError(f"unknown GWP set {gwp_set!r}; use one of {', '.join(sets)}")
     return sets[gwp_set]
+
+
+def gwp_verification(gwp_set: str) -> str:
+    """The weakest verification status among the GWPs of ``gwp_set``.
+
+    ``verified``, ``secondary`` or ``unverified`` (the order of
+    :data:`VERIFICATION_STATUSES`), from the ``verification`` column of
+    ``emission_factors/data/gwp-100.csv``.
+
+    >>> gwp_verification("AR5")
+    'unverified'
+    """
+    statuses: dict[str, list[str]] = {}
+    for _, row in _rows(_GWP_PATH.read_text(encoding="utf-8")):
+        statuses.setdefault(row["gwp_set"], []).append(row["verification"])
+    if gwp_set not in statuses:
+        raise FactorError(f"unknown GWP set {gwp_set!r}; use one of {', '.join(statuses)}")
+    return max(statuses[gwp_set], key=VERIFICATION_STATUSES.index)

@@ -22,6 +22,9 @@ Energy from a counter :math:`E_i` [kWh] with resets:
 :math:`E = \sum_i \max(E_{i+1} - E_i, 0) + \sum_{i:\,E_{i+1} < E_i} E_{i+1}` (a drop
 means the meter restarted from zero, so the new reading is energy since the restart).
 
+Residue from the line's residue scale, where it has readings in the period:
+the sum of its weighings or of its counter's increases (:mod:`models.residue_scale`).
+
 Completeness of a clocked sensor: readings received over readings expected in the
 period, :math:`n\,\tau / T`, at most 1. Only sensors with an expected interval are
 reported; event sensors (intake weighings) have no expected count.
@@ -59,6 +62,7 @@ from models.measures import (
     processed_mass_kg,
     sensor_completeness,
 )
+from models.residue_scale import residue_increments_kg, residue_mass_kg
 from models.sensor_arrays import (
     NO_READINGS,
     ReadingsBySensor,
@@ -275,6 +279,11 @@ def _extract(
         else float("nan")
     )
     intake = intake_totals(intake_rows)
+    residue_values = drop_missing(sorted_unique(raw(params.residue_sensor)))[1]
+    residue_kg = residue_mass_kg(
+        [residue_increments_kg(residue_values, counter=params.residue_counter)],
+        seen=len(residue_values) > 0,
+    )
     return LineActivity(
         site=site,
         line=line,
@@ -293,4 +302,5 @@ def _extract(
         completeness=completeness(counts, params.expected_interval_s, start=start, end=end),
         throughput_accuracy=params.throughput_accuracy,
         energy_accuracy=params.energy_accuracy,
+        residue_kg=residue_kg,
     )

@@ -17,6 +17,8 @@ Same numbers as the whole period, by construction:
 * hours per line state are summed sample by sample in time order (``np.add.at``),
   exactly as :func:`numpy.bincount` does on the whole period; counts and intake are
   exact;
+* the residue scale's increments are kept (a few per day) and summed exactly rounded at
+  the end (:mod:`models.residue_scale`), so the residue is bit-identical too;
 * mass, coverage, energy and the temperature shares are sums of per-chunk sums, so
   they can differ from the whole-period sum (numpy's pairwise summation) in the last
   bits (relative 1e-15, shown by ``tests/models/test_activity_stream.py``).
@@ -44,6 +46,7 @@ from models.activity import extract_activity_arrays
 from models.errors import ModelError
 from models.line_activity import LineActivity, LineParameters
 from models.measures import completeness, counter_increase, intake_totals
+from models.residue_scale import residue_increments_kg, residue_mass_kg
 from models.sensor_arrays import (
     NO_READINGS,
     SensorArrays,
@@ -119,6 +122,8 @@ class ActivityStream:
         self._process_seen = False
         self._energy_kwh = 0.0
         self._energy_last: float | None = None  # the counter's last reading [kWh]
+        self._residue: list[np.ndarray] = []  # nonzero increments of the residue scale [kg]
+        self._residue_last: float | None = None  # a residue counter's last reading [kg]
 
     def add(self, sensors: Mapping[str, SensorArrays], intake: pd.DataFrame | None = None) -> None:
         """One chunk: sensor id -> (times [µs], values), and the intake weighings
@@ -191,6 +196,7 @@ class ActivityStream:
             ),
             throughput_accuracy=p.throughput_accuracy,
             energy_accuracy=p.energy_accuracy,
+            residue_kg=residue_mass_kg(self._residue, seen=self._residue_last is not None),
         )
 
     # -- one chunk ---------------------------------------------------------------------
@@ -221,6 +227,7 @@ class ActivityStream:
         process = sorted_unique(raw(p.process_temp_sensor))
         if p.energy_sensor is not None:
             self._energy(drop_missing(sorted_unique(raw(p.energy_sensor)))[1])
+        self._residue_scale(drop_missing(sorted_unique(raw(p.residue_sensor)))[1])
         if len(tp_times):
             self._throughput(tp_times, rate, zones, process)
         # Carry each temperature sensor's last reading for the next chunk's forward fill.
@@ -238,6 +245,14 @@ class ActivityStream:
         self._energy_kwh += counter_increase(values)
         if len(counter_kwh):
             self._energy_last = float(counter_kwh[-1])
+
+    def _residue_scale(self, values_kg: np.ndarray) -> None:
+        counter = self.params.residue_counter
+        self._residue.append(
+            residue_increments_kg(values_kg, counter=counter, last=self._residue_last)
+        )
+        if len(values_kg):
+            self._residue_last = float(values_kg[-1])
 
     def _carried(self, sensor: str | None, arrays: SensorArrays) -> SensorArrays:
         """``arrays`` with the sensor's last reading of earlier chunks in front."""

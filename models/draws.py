@@ -20,10 +20,12 @@ from emission_factors.library import EmissionFactor
 from models.mass_balance import Uncertain
 
 __all__ = [
+    "HEADLINE_BASES",
     "SIGMA_OF_CONFIDENCE",
     "SUMMARY_COLUMNS",
     "factor_draws",
     "factor_spread",
+    "headline",
     "summarise",
     "triangular_draws",
 ]
@@ -55,6 +57,53 @@ def summarise(draws: np.ndarray, deterministic: float) -> dict[str, float]:
         "p97_5": float(p97_5),
         "mean_se": float(draws.std(ddof=1) / math.sqrt(len(draws))) if len(draws) > 1 else 0.0,
     }
+
+
+#: What a result row's ``headline`` is (column ``headline_basis``): the deterministic
+#: value (every mode and factor value; one factor, whose value is its distribution's
+#: median), the median of the draws (a sum of several factors), or the median of the draws
+#: because the deterministic value lies outside the 95 % interval. The last happens when
+#: an input's range is lopsided: a share with mode 0 and range 0-0.2 gives a
+#: deterministic release of 0, while every draw burns something.
+HEADLINE_BASES: tuple[str, str, str] = (
+    "deterministic",
+    "median of draws",
+    "median of draws (deterministic outside the interval: lopsided input range)",
+)
+#: Relative slack of the interval test, for sums whose draws and deterministic value
+#: add the same numbers in another order [-].
+_EDGE_RTOL = 1e-9
+
+
+def headline(
+    deterministic: np.ndarray,
+    median: np.ndarray,
+    p2_5: np.ndarray,
+    p97_5: np.ndarray,
+    single: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The headline of result rows and its basis (:data:`HEADLINE_BASES`), element-wise.
+
+    One factor: the deterministic value, unless it lies outside ``[p2_5, p97_5]``; then,
+    and for a sum of several factors, the median of the draws. The headline therefore
+    always lies inside its 95 % interval.
+
+    >>> value, basis = headline(np.array([0.0, 2.0]), np.array([0.4, 2.1]),
+    ...     np.array([0.02, 1.0]), np.array([4.0, 3.0]), np.array([True, True]))
+    >>> value.tolist(), [b[:15] for b in basis]
+    ([0.4, 2.0], ['median of draws', 'deterministic'])
+    """
+    det = np.asarray(deterministic, dtype=float)
+    low, high = np.asarray(p2_5, dtype=float), np.asarray(p97_5, dtype=float)
+    slack = _EDGE_RTOL * np.maximum(np.abs(low), np.abs(high))
+    inside = (det >= low - slack) & (det <= high + slack)
+    single = np.asarray(single, dtype=bool)
+    use_det = single & inside
+    value = np.where(use_det, det, np.asarray(median, dtype=float))
+    basis = np.where(
+        use_det, HEADLINE_BASES[0], np.where(single, HEADLINE_BASES[2], HEADLINE_BASES[1])
+    )
+    return value, basis
 
 
 def triangular_draws(u: Uncertain, draws: int, rng: np.random.Generator) -> np.ndarray:

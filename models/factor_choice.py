@@ -9,8 +9,14 @@ differ only by the factor:
 * open burning of the residue: Toolkit 2013 6b class 3 "open burning of domestic
   waste" (the default) against the measured open burning of mixed plastics in loose
   piles (Kim Oanh et al. 2025) and the high-chlorine burn barrel (Gullett et al. 2001);
-* a furnace of unknown fuel: Toolkit 3e high-chlorine coal stoves (the default) against
-  3e ordinary coal stoves and 3d contaminated-biomass stoves.
+* a furnace of unknown fuel, or fed with high-chlorine coal, waste plastic or municipal
+  waste: Toolkit 3e high-chlorine coal stoves (the default) against 3e ordinary coal
+  stoves and 3d contaminated-biomass stoves;
+* a furnace fed with coal: 3e coal stoves against 3e high-chlorine coal stoves.
+
+Each furnace alternative substitutes the per-TJ and the per-tonne factor of its class
+(:mod:`models.furnace_fuels`), so it holds on whichever basis the data give; 3d has no
+per-tonne factor, so a coal mass reaches it through the coal's heating value.
 
 >>> [choice.name for choice in FACTOR_CHOICES][:2]
 ['as configured', 'open burning: mixed plastics measured (Kim Oanh 2025)']
@@ -27,7 +33,7 @@ from emission_factors.library import FactorLibrary
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.release_totals import RELATIVE_COLUMNS
 from models.releases import estimate_releases
-from models.vocabulary import ALL
+from models.vocabulary import ALL, ALL_HOUSEHOLDS
 
 __all__ = ["FACTOR_CHOICES", "SENSITIVITY_COLUMNS", "FactorChoice", "factor_choice_sensitivity"]
 
@@ -59,8 +65,18 @@ FACTOR_CHOICES: tuple[FactorChoice, ...] = (
         "open burning: high-chlorine burn barrel (Gullett 2001)",
         {"6b3-pcddf-air": "lit-gullett2001-highcl-pcddf-air"},
     ),
-    FactorChoice("furnace: 3e ordinary coal stoves", {"3e-hicl-pcddf-air": "3e-coal-pcddf-air"}),
-    FactorChoice("furnace: 3d contaminated biomass stoves", {"3e-hicl-pcddf-air": "3d1-pcddf-air"}),
+    FactorChoice(
+        "furnace: 3e ordinary coal stoves",
+        {"3e-hicl-pcddf-air": "3e-coal-pcddf-air", "3e-hicl-pcddf-air-t": "3e-coal-pcddf-air-t"},
+    ),
+    FactorChoice(
+        "furnace: 3d contaminated biomass stoves",
+        {"3e-hicl-pcddf-air": "3d1-pcddf-air", "3e-hicl-pcddf-air-t": "3d1-pcddf-air"},
+    ),
+    FactorChoice(
+        "furnace coal: 3e high-chlorine coal stoves",
+        {"3e-coal-pcddf-air": "3e-hicl-pcddf-air", "3e-coal-pcddf-air-t": "3e-hicl-pcddf-air-t"},
+    ),
 )
 
 #: Columns of :func:`factor_choice_sensitivity`.
@@ -72,12 +88,14 @@ SENSITIVITY_COLUMNS: list[str] = [
     "vector",
     "unit",
     "headline",
+    "headline_basis",
     "deterministic",
     "p2_5",
     "p97_5",
     *RELATIVE_COLUMNS,
     "factor_ids",
     "verification",
+    "basis",
 ]
 
 
@@ -91,6 +109,7 @@ def factor_choice_sensitivity(
     draws: int = 10_000,
     seed: int = 2019,
     gwp_set: str = "AR5",
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> pd.DataFrame:
     """All-lines totals of ``pollutants`` per period (and reduction) under each choice.
 
@@ -112,6 +131,7 @@ def factor_choice_sensitivity(
             seed=seed,
             gwp_set=gwp_set,
             substitutions=choice.substitutions,
+            comparison_basis=comparison_basis,
         )
         totals = result.totals
         rows = totals[(totals["site"] == ALL) & totals["pollutant"].isin(pollutants)]

@@ -10,9 +10,10 @@ Open burning of waste, IPCC 2006 Guidelines Vol. 5 Ch. 5, Eq. 5.1 (per waste typ
 with the mass burned :math:`SW` [t], dry-matter content :math:`dm`, carbon fraction of
 dry matter :math:`CF`, fossil carbon fraction :math:`FCF` (Vol. 5 Ch. 2 Table 2.4:
 plastics 1.00, 0.75, 1.00) and oxidation factor :math:`OF` (Ch. 5 Table 5.2: 0.58 for
-open burning). These defaults were read in third-party code only, not yet in the
-IPCC tables (https://www.ipcc-nggip.iges.or.jp/public/2006gl/vol5.html); the library
-factor ``ipcc-ob-plastic-co2`` holds their product, tagged ``secondary``.
+open burning). These defaults were read in the official chapter PDFs (Eq. 5.1 p. 5.7,
+Table 2.4 p. 2.14, Table 5.2 p. 5.18,
+https://www.ipcc-nggip.iges.or.jp/public/2006gl/vol5.html); the library factor
+``ipcc-ob-plastic-co2`` holds their product, tagged ``verified``.
 
 CO2-equivalent: :math:`\mathrm{CO_2e} = \sum_g m_g \cdot GWP_g` with the 100-year GWP
 set chosen (``AR4``, ``AR5``, ``AR6``; ``emission_factors/data/gwp-100.csv``).

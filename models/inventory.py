@@ -10,14 +10,15 @@ site, line and activity:
     Where (free identifiers; the rows of one site and line are one line of the model).
 ``activity``
     ``open_burning`` (residue burned in the open, a mass), ``furnace_fuel`` (fuel burned
-    under a furnace, with ``fuel``; an energy at lower heating value, or a mass turned
-    into energy with the fuel's net calorific value of
-    :data:`models.survey_schema.FUEL_NCV_MJ_PER_KG`), ``electricity`` (an energy),
+    under a furnace, with ``fuel``; an energy at lower heating value, or a mass: each
+    factor of the fuel counts on the basis the row gives, per TJ or per tonne, and
+    the fuel's net calorific value converts only where the fuel's class has no factor
+    on that basis, :mod:`models.furnace_fuels`), ``electricity`` (an energy),
     ``line_processing`` (plastic processed by the line, a mass: it drives the mass
     balance of the period's assumptions) and ``period_days`` (the period's length [d],
     so periods of different length compare at the same rate).
 ``fuel``
-    For ``furnace_fuel``: one of :data:`models.mass_balance.FURNACE_FACTORS`; empty
+    For ``furnace_fuel``: one of :data:`models.furnace_fuels.FURNACE_FUEL_FACTORS`; empty
     otherwise.
 ``value``, ``low``, ``high``
     The central value and its range (empty ``low``/``high``: exact), in ``unit``.
@@ -32,12 +33,14 @@ nothing is computed from a file with errors.
 
 >>> text = ("period,site,line,activity,fuel,value,unit,low,high,source\\n"
 ...         "baseline,v,a,open_burning,,2,t,1,3,survey 2019\\n"
-...         "baseline,v,a,furnace_fuel,coal,1,TJ,,,logbook\\n")
+...         "baseline,v,a,furnace_fuel,coal,1,TJ,,,logbook\\n"
+...         "baseline,v,a,furnace_fuel,wood,0.5,t,,,logbook\\n")
 >>> table = read_inventory(text, name="inv.csv")
 >>> table[["quantity", "value", "low", "unit"]].round(1)
            quantity     value       low unit
 0 residue_burned_kg    2000.0    1000.0   kg
 1    fuel_kwh:coal  277777.8  277777.8  kWh
+2     fuel_kg:wood     500.0     500.0   kg
 """
 
 from __future__ import annotations
@@ -52,10 +55,10 @@ from emission_factors.errors import FactorError
 from emission_factors.units import convert, dimension
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
-from models.mass_balance import FURNACE_FACTORS
-from models.survey_schema import FUEL_NCV_MJ_PER_KG
+from models.furnace_fuels import FURNACE_FUEL_FACTORS, fuel_ncv
 from models.vocabulary import (
     ELECTRICITY_KWH,
+    FUEL_KG_PREFIX,
     FUEL_KWH_PREFIX,
     PERIOD_DAYS,
     PERIOD_KINDS,
@@ -103,18 +106,22 @@ def _number(text: str, name: str) -> float:
     return value
 
 
-def _to_unit(value: float, unit: str, dim: str, target: str, fuel: str) -> float:
-    """``value`` in ``unit`` expressed in ``target``; a fuel mass becomes energy."""
+def _to_unit(value: float, unit: str, dim: str, target: str) -> float:
+    """``value`` in ``unit`` expressed in ``target``."""
     if dim == "time":
         if unit != "d":
             raise ValueError(f"period_days is counted in d, not {unit!r}")
         return value
-    if dim == "energy" and fuel and dimension(unit) == "mass":
-        mj = convert(value, unit, "kg") * FUEL_NCV_MJ_PER_KG[fuel]
-        return convert(mj, "MJ", target)
     if dimension(unit) != dim:
         raise ValueError(f"unit {unit!r} is not a {dim}; use one of t, kg, TJ, GJ, kWh, MWh")
     return convert(value, unit, target)
+
+
+def _is_mass(unit: str) -> bool:
+    try:
+        return dimension(unit) == "mass"
+    except FactorError:
+        return False  # an unknown unit is reported with the others below
 
 
 def _row(values: dict[str, str]) -> tuple[str, ...]:
@@ -126,16 +133,15 @@ def _row(values: dict[str, str]) -> tuple[str, ...]:
         raise ValueError("site and line are required")
     if activity not in ACTIVITIES:
         raise ValueError(f"activity {activity!r} is not one of {', '.join(ACTIVITIES)}")
-    if activity == "furnace_fuel" and fuel not in FURNACE_FACTORS:
-        raise ValueError(f"fuel {fuel!r} is not one of {', '.join(FURNACE_FACTORS)}")
+    if activity == "furnace_fuel" and fuel not in FURNACE_FUEL_FACTORS:
+        raise ValueError(f"fuel {fuel!r} is not one of {', '.join(FURNACE_FUEL_FACTORS)}")
     if activity != "furnace_fuel" and fuel:
         raise ValueError(f"fuel is only for furnace_fuel, not {activity}")
-    if activity == "furnace_fuel" and fuel not in FUEL_NCV_MJ_PER_KG:
-        try:
-            if dimension(values["unit"]) == "mass":
-                raise ValueError(f"no heating value for {fuel!r}: give its energy, not a mass")
-        except FactorError:
-            pass
+    dim, quantity, target = ACTIVITIES[activity]
+    if activity == "furnace_fuel" and _is_mass(values["unit"]):
+        if fuel_ncv(fuel) is None:
+            raise ValueError(f"no heating value for {fuel!r}: give its energy, not a mass")
+        dim, quantity, target = "mass", FUEL_KG_PREFIX, "kg"
     if not values["source"]:
         raise ValueError("source is required: say where the number comes from")
     value = _number(values["value"], "value")
@@ -143,12 +149,11 @@ def _row(values: dict[str, str]) -> tuple[str, ...]:
     high = _number(values["high"], "high") if values["high"].strip() else value
     if not low <= value <= high:
         raise ValueError(f"need low <= value <= high, got {low}, {value}, {high}")
-    dim, quantity, target = ACTIVITIES[activity]
     try:
-        numbers = [_to_unit(v, values["unit"], dim, target, fuel) for v in (value, low, high)]
+        numbers = [_to_unit(v, values["unit"], dim, target) for v in (value, low, high)]
     except FactorError as exc:
         raise ValueError(str(exc)) from None
-    name = quantity + fuel if quantity == FUEL_KWH_PREFIX else quantity
+    name = quantity + fuel if activity == "furnace_fuel" else quantity
     return (period, values["site"], values["line"], name, *numbers, target, values["source"])
 
 

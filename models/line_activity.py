@@ -16,7 +16,7 @@ import pandas as pd
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
 from models.states import DEFAULT_THRESHOLDS, RUNNING, StateThresholds
-from models.vocabulary import ENERGY_KWH, INTAKE_KG, PROCESSED_KG, RUNNING_H
+from models.vocabulary import ENERGY_KWH, INTAKE_KG, MEASURED, PROCESSED_KG, RESIDUE_KG, RUNNING_H
 
 __all__ = ["LineActivity", "LineParameters"]
 
@@ -51,6 +51,10 @@ class LineParameters:
     states
         Thresholds of the line state (:class:`models.states.StateThresholds`), from the
         configuration's ``[line_states]`` section.
+    residue_sensor, residue_counter
+        Sensor id of the residue scale [kg] (``None``: no scale), and whether it counts
+        the residue weighed so far (``True``) or reports each weighing (``False``;
+        :mod:`models.residue_scale`).
     """
 
     process_window_c: tuple[float, float]
@@ -65,6 +69,8 @@ class LineParameters:
     throughput_accuracy: float = 0.05
     energy_accuracy: float = 0.02
     states: StateThresholds = DEFAULT_THRESHOLDS
+    residue_sensor: str | None = "residue"
+    residue_counter: bool = False
 
     def __post_init__(self) -> None:
         if not self.max_gap_intervals >= 1.0:
@@ -102,6 +108,9 @@ class LineActivity:
         Readings received over readings expected, per clocked sensor [-].
     throughput_accuracy, energy_accuracy
         Copied from the parameters, for the activity ranges.
+    residue_kg
+        Residue weighed on the line's residue scale [kg]; ``None`` when the scale had no
+        reading in the period (or the line has none): the residue share is then assumed.
     """
 
     site: str
@@ -121,6 +130,7 @@ class LineActivity:
     completeness: dict[str, float] = field(default_factory=dict)
     throughput_accuracy: float = 0.05
     energy_accuracy: float = 0.02
+    residue_kg: float | None = None
 
     @property
     def running_h(self) -> float:
@@ -138,20 +148,25 @@ class LineActivity:
         Ranges: the measured mass can only be too low by the uncovered share of the
         period (gaps are not bridged) and is off by the sensor accuracy either way, so
         ``low = m (1 - a)`` and ``high = m / c (1 + a)`` with coverage :math:`c`; the
-        energy counter keeps counting through gaps, so only its accuracy applies.
+        energy counter keeps counting through gaps, so only its accuracy applies. Intake
+        and residue scales are read to the throughput sensor's accuracy, a design
+        assumption (no scale class is configured).
         """
         rows = []
         coverage = max(self.throughput_coverage, 1e-9)
         a = self.throughput_accuracy
         m = self.processed_kg
-        rows.append((PROCESSED_KG, m, m * (1 - a), m / coverage * (1 + a), "kg", "measured"))
+        rows.append((PROCESSED_KG, m, m * (1 - a), m / coverage * (1 + a), "kg", MEASURED))
         if not np.isnan(self.energy_kwh):
             e, b = self.energy_kwh, self.energy_accuracy
-            rows.append((ENERGY_KWH, e, e * (1 - b), e * (1 + b), "kWh", "measured"))
+            rows.append((ENERGY_KWH, e, e * (1 - b), e * (1 + b), "kWh", MEASURED))
         if self.intake_kg:
             t = self.intake_total_kg
-            rows.append((INTAKE_KG, t, t * (1 - a), t * (1 + a), "kg", "measured"))
-        rows.append((RUNNING_H, self.running_h, self.running_h, self.running_h, "h", "measured"))
+            rows.append((INTAKE_KG, t, t * (1 - a), t * (1 + a), "kg", MEASURED))
+        if self.residue_kg is not None:
+            r = self.residue_kg
+            rows.append((RESIDUE_KG, r, r * (1 - a), r * (1 + a), "kg", MEASURED))
+        rows.append((RUNNING_H, self.running_h, self.running_h, self.running_h, "h", MEASURED))
         return pd.DataFrame(
             [(period, self.site, self.line, *r) for r in rows], columns=ACTIVITY_COLUMNS
         )

@@ -14,7 +14,9 @@ The residue goes to one of three fates:
 
 with the open-burning share :math:`b` and the landfilled share :math:`\ell` of what is not
 burned; the rest is delivered to the pilot line (bricks, tiles, fences). Without intake
-weighings, :math:`I = P / (1 - r)`.
+weighings, :math:`I = P / (1 - r)`. Where the residue is weighed (the line's residue
+scale) or surveyed, :math:`R` is that mass and the residue share :math:`r` is not used:
+:math:`I = P + R` without intake weighings (:mod:`models.residue_balance`).
 
 Every share is an :class:`Uncertain` (triangular low/mode/high), set per period kind in
 :class:`Assumptions`; :data:`DEFAULT_ASSUMPTIONS` gives the defaults and their sources.
@@ -29,6 +31,7 @@ import numpy as np
 
 from emission_factors.units import convert
 from models.errors import ModelError
+from models.furnace_fuels import FURNACE_FACTORS
 from models.vocabulary import (
     BASELINE,
     CARRIER_ELECTRICITY,
@@ -100,27 +103,8 @@ DEFAULT_SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-_COAL_GHG = ("ipcc-sc-coal-co2", "ipcc-sc-coal-ch4", "ipcc-sc-coal-n2o")
-_WASTE_GHG = ("ipcc-sc-msw-co2", "ipcc-sc-msw-ch4", "ipcc-sc-msw-n2o")
-#: Furnace fuel -> factor ids per TJ of fuel (lower heating value), the Toolkit class
-#: that fits each fuel plus the IPCC 2006 residential defaults of its greenhouse gases:
-#: ``coal`` 3e coal stoves; ``hicl_coal`` 3e high-chlorine coal stoves; ``wood`` 3d
-#: virgin wood/biomass stoves; ``waste_wood`` 3d contaminated wood/biomass stoves;
-#: ``waste_plastic`` and ``municipal_waste``: no Toolkit class covers a stove fed with
-#: waste plastic, the nearest is 3e high-chlorine coal (3d contaminated biomass is the
-#: alternative of the factor-choice sensitivity), with the IPCC municipal-waste
-#: (non-biomass) GHG defaults; ``lpg`` 3e gas stoves (no LPG class); ``electricity``: no
-#: combustion at the furnace, no factor. The class of every factor is in its output row.
-FURNACE_FACTORS: dict[str, tuple[str, ...]] = {
-    "coal": ("3e-coal-pcddf-air", *_COAL_GHG),
-    "hicl_coal": ("3e-hicl-pcddf-air", *_COAL_GHG),
-    "wood": ("3d2-pcddf-air", "ipcc-sc-wood-ch4", "ipcc-sc-wood-n2o"),
-    "waste_wood": ("3d1-pcddf-air", "ipcc-sc-wood-ch4", "ipcc-sc-wood-n2o"),
-    "waste_plastic": ("3e-hicl-pcddf-air", *_WASTE_GHG),
-    "municipal_waste": ("3e-hicl-pcddf-air", *_WASTE_GHG),
-    "lpg": ("3e-gas-pcddf-air", "ipcc-sc-lpg-co2", "ipcc-sc-lpg-ch4", "ipcc-sc-lpg-n2o"),
-    "electricity": (),
-}
+# Furnace fuel -> factor ids per TJ (an energy counter's factors): defined with the
+# per-tonne ones in :data:`models.furnace_fuels.FURNACE_FUEL_FACTORS`.
 #: Fuel of a furnace whose energy counter gives no fuel type: high-chlorine coal, the
 #: proxy the baseline always used (coal mixed with waste plastic; an assumption, listed
 #: in every evaluator report; ``[assumptions]`` in the configuration overrides it).
@@ -155,6 +139,11 @@ class Assumptions:
     landfill_share
         Share of the residue not burned that is landfilled [-]; the rest goes to the
         pilot line. Baseline 1.0 (no pilot line existed); post 0.
+    residue_check_tolerance
+        Largest disagreement between intake − processed and the residue, as a share of
+        the intake, before the check flags it [-] (:mod:`models.residue_balance`).
+        Default 0.10: design assumption, the ±5 % of the intake and throughput scales
+        plus a few days' change of stock.
     energy_carrier
         What the line's energy counter measures: ``"fuel"`` (baseline furnace: fuel
         energy, lower heating value; its small electric drive is counted as fuel too)
@@ -169,6 +158,7 @@ class Assumptions:
     landfill_share: Uncertain = Uncertain(0.0, 0.0, 0.0)
     energy_carrier: str = CARRIER_ELECTRICITY
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SOURCES))
+    residue_check_tolerance: float = 0.10
 
     def __post_init__(self) -> None:
         if self.energy_carrier not in ENERGY_CARRIERS:
@@ -179,6 +169,8 @@ class Assumptions:
                 raise ModelError(f"{name} is a share: its range must lie in [0, 1]")
         if self.residue_share.high >= 1.0:
             raise ModelError("residue_share must stay below 1")
+        if not self.residue_check_tolerance >= 0.0:
+            raise ModelError("residue_check_tolerance is a share of the intake: give 0 or more")
 
 
 #: Defaults per period kind; see :class:`Assumptions` for the sources.
@@ -198,6 +190,7 @@ def residue_fates(
     residue_share: np.ndarray,
     open_burn_share: np.ndarray,
     landfill_share: np.ndarray,
+    residue_kg: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Mass balance of the module docstring, element-wise over Monte Carlo draws [t].
 
@@ -208,6 +201,9 @@ def residue_fates(
         replaced by ``processed / (1 - residue_share)``.
     residue_share, open_burn_share, landfill_share
         Shares [-].
+    residue_kg
+        Weighed or surveyed residue [kg], used instead of ``residue_share`` where given
+        (NaN: not weighed); then ``intake = processed + residue`` where not weighed.
 
     Returns
     -------
@@ -221,10 +217,15 @@ def residue_fates(
     {'intake_t': 10.0, 'product_t': 8.5, 'residue_t': 1.0, 'residue_open_burned_t': 0.8,
      'residue_landfilled_t': 0.2, 'residue_to_pilot_line_t': 0.0, 'recovered_stock_t': 0.5}
     """
-    intake = np.where(np.isnan(intake_kg), processed_kg / (1.0 - residue_share), intake_kg)
+    unweighed = processed_kg / (1.0 - residue_share)
+    if residue_kg is not None:
+        unweighed = np.where(np.isnan(residue_kg), unweighed, processed_kg + residue_kg)
+    intake = np.where(np.isnan(intake_kg), unweighed, intake_kg)
     intake_t = convert(intake, "kg", "t")
     product_t = convert(processed_kg, "kg", "t")
     residue_t = residue_share * intake_t
+    if residue_kg is not None:
+        residue_t = np.where(np.isnan(residue_kg), residue_t, convert(residue_kg, "kg", "t"))
     burned_t = open_burn_share * residue_t
     landfilled_t = (1.0 - open_burn_share) * landfill_share * residue_t
     return {

@@ -41,7 +41,7 @@ distribution, so it lies inside the 95 % interval.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,31 +54,30 @@ from models.draws import (
     SUMMARY_COLUMNS,
     factor_draws,
     factor_spread,
+    headline,
     summarise,
-    triangular_draws,
 )
 from models.errors import ModelError
+from models.furnace_fuels import FUEL_BASES, fuel_factors, fuel_of_quantity, fuel_terms, fuels_of
 from models.mass_balance import (
     BURNED_FLOW,
     DEFAULT_ASSUMPTIONS,
-    FURNACE_FACTORS,
     Assumptions,
-    Uncertain,
-    residue_fates,
 )
+from models.release_totals import source_totals
 from models.release_totals import totals as release_totals
+from models.residue_balance import CHECK_COLUMNS, activity_value, line_balance
 from models.source_release import ACTIVITY_BASIS, ACTIVITY_UNIT, release, source_activities
 from models.vocabulary import (
+    ALL_HOUSEHOLDS,
     ELECTRICITY,
     ELECTRICITY_KWH,
     ENERGY_KWH,
-    FUEL_KWH_PREFIX,
     FURNACE_FUEL,
-    INTAKE_KG,
+    LINE_PROCESSING,
     PERIOD_DAYS,
     PERIOD_KINDS,
     PROCESSED_KG,
-    RESIDUE_BURNED_KG,
 )
 
 __all__ = [
@@ -100,9 +99,12 @@ class Estimate:
     Attributes
     ----------
     releases
-        One row per period, site, line, source and factor: ``period, site, line, source,
-        activity, activity_unit, pollutant, vector, unit, factor_ids, verification,
-        class_code, citation`` and :data:`SUMMARY_COLUMNS`.
+        One row per period, site, line, source, fuel and factor: ``period, site, line,
+        source, fuel, activity, activity_unit, pollutant, vector, unit, factor_ids,
+        basis`` (the factor's activity basis), ``conversion`` (empty, or the NCV that
+        turned a fuel mass into energy or back, with its source:
+        :mod:`models.furnace_fuels`), ``verification, class_code, citation`` and
+        :data:`SUMMARY_COLUMNS`.
     totals
         Sums over sources per ``period, site, line, pollutant, vector, unit`` (site and
         line ``all`` for the sum of lines), CO2e rows (``pollutant = "CO2e"``), and
@@ -110,10 +112,18 @@ class Estimate:
         ``verification`` the weakest status among them.
     mass_balance
         Flows of :func:`~models.mass_balance.residue_fates` per period, site and line [t],
-        with ``basis``: ``measured`` (a burned mass given as activity, weighed or
-        surveyed) or ``assumed shares`` for the burned residue.
+        with ``basis``: for the residue ``measured``, ``surveyed`` or ``assumed share``;
+        for the burned residue ``measured`` or ``surveyed`` (given as activity) or
+        ``assumed shares`` (:mod:`models.residue_balance`).
     draws, seed, factor_set_version, gwp_set
         What produced the result.
+    residue_check
+        The intake − processed check per line and period where both are measured
+        (:data:`models.residue_balance.CHECK_COLUMNS`).
+    sources
+        Releases per source (``source`` column), per line and over every line
+        (:func:`models.release_totals.source_totals`): a source's own rows, such as the
+        line's processing under a configured sensitivity factor.
     """
 
     releases: pd.DataFrame
@@ -123,6 +133,8 @@ class Estimate:
     seed: int
     factor_set_version: str
     gwp_set: str
+    residue_check: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _check_sources(library: FactorLibrary, assumptions: Mapping[str, Assumptions]) -> None:
@@ -142,117 +154,67 @@ def _check_sources(library: FactorLibrary, assumptions: Mapping[str, Assumptions
                     )
 
 
-def _check_swaps(library: FactorLibrary, swap: Mapping[str, str]) -> None:
+def _check_swaps(library: FactorLibrary, swap: Mapping[str, str], sourced: set[str]) -> None:
+    """A substitute counts the same activity; a furnace fuel's factor outside the
+    configured sources may change basis (per TJ <-> per t), the fuel's NCV converts."""
     for old, new in swap.items():
-        if library[old].activity_basis != library[new].activity_basis:
+        bases = {library[old].activity_basis, library[new].activity_basis}
+        if len(bases) > 1 and (old in sourced or not bases <= set(FUEL_BASES)):
             raise ModelError(
                 f"factor {new} counts per {library[new].activity_basis}, but {old} per "
                 f"{library[old].activity_basis}; a substitute must count the same activity"
             )
 
 
-def _fuels(activities: pd.DataFrame) -> list[str]:
-    """The furnace fuels of the ``fuel_kwh:<fuel>`` quantities, checked."""
-    quantities = activities["quantity"].astype(str)
-    fuels = sorted({q[len(FUEL_KWH_PREFIX) :] for q in quantities if q.startswith(FUEL_KWH_PREFIX)})
-    unknown = [f for f in fuels if f not in FURNACE_FACTORS]
-    if unknown:
-        raise ModelError(
-            f"unknown furnace fuel(s) {unknown}; fuels with factors: {', '.join(FURNACE_FACTORS)}"
-        )
-    return fuels
+#: One release term: source, fuel, activity draws, deterministic activity, its unit,
+#: factor id (substitutions applied) and the conversion of the activity ("" if none).
+_Term = tuple[str, str, np.ndarray, float, str, str, str]
 
 
 def _fuel_terms(
-    rows: pd.DataFrame, assume: Assumptions, draws: int, rng: np.random.Generator
-) -> list[tuple[str, str, np.ndarray, float, str, tuple[str, ...]]]:
-    """(source, fuel, activity draws, deterministic activity, unit, factor ids) of the
-    per-fuel energy and the separate electricity of survey rows."""
-    terms = []
-    for quantity in sorted(set(rows["quantity"].astype(str))):
-        if quantity.startswith(FUEL_KWH_PREFIX):
-            source, fuel = FURNACE_FUEL, quantity[len(FUEL_KWH_PREFIX) :]
-            ids = FURNACE_FACTORS[fuel]
-        elif quantity == ELECTRICITY_KWH:
-            source, fuel, ids = ELECTRICITY, "", tuple(assume.sources.get(ELECTRICITY, ()))
-        else:
-            continue
-        found = _activity_value(rows, quantity, draws, rng)
-        if found is None:
-            continue
-        unit = ACTIVITY_UNIT[source]
-        scale = convert(1.0, "kWh", unit)
-        terms.append((source, fuel, found[0] * scale, found[1] * scale, unit, ids))
-    return terms
-
-
-def _mass_balance(
     rows: pd.DataFrame,
     assume: Assumptions,
     draws: int,
     rng: np.random.Generator,
-    key: tuple[str, str, str],
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], str]:
-    """Flows of the mass balance (draws, deterministic) and where the burned residue
-    comes from: ``measured`` (a ``residue_burned_kg`` quantity: weighed or surveyed,
-    used as given) or ``assumed shares`` (processed mass times the period's shares)."""
-    processed = _activity_value(rows, PROCESSED_KG, draws, rng)
-    burned = _activity_value(rows, RESIDUE_BURNED_KG, draws, rng)
-    if processed is None and burned is None and not _has_energy(rows):
-        raise ModelError(
-            f"{key[1]}/{key[2]} {key[0]}: the activity table gives neither processed_kg, "
-            "residue_burned_kg nor energy; give at least one"
-        )
-    if processed is None:
-        fates = {BURNED_FLOW: np.zeros(draws)}
-        fates_det = {BURNED_FLOW: np.zeros(1)}
-    else:
-        intake = _activity_value(rows, INTAKE_KG, draws, rng)
-        modes = (assume.residue_share, assume.open_burn_share, assume.landfill_share)
-        shares = [triangular_draws(u, draws, rng) for u in modes]
-        intake_draws = intake[0] if intake else np.full(draws, np.nan)
-        intake_det = intake[1] if intake else float("nan")
-        fates = residue_fates(intake_draws, processed[0], *shares)
-        fates_det = residue_fates(
-            np.array([intake_det]),
-            np.array([processed[1]]),
-            *(np.array([u.mode]) for u in modes),
-        )
-    if burned is None:
-        return fates, fates_det, "assumed shares" if processed is not None else "none"
-    fates[BURNED_FLOW] = convert(burned[0], "kg", "t")
-    fates_det[BURNED_FLOW] = np.array([convert(burned[1], "kg", "t")])
-    return fates, fates_det, "measured"
+    library: FactorLibrary,
+    swap: Mapping[str, str],
+) -> list[_Term]:
+    """Terms of the per-fuel mass or energy (each factor on the basis the data give,
+    :mod:`models.furnace_fuels`) and of the separate electricity of survey rows."""
+    terms: list[_Term] = []
+    for quantity in sorted(set(rows["quantity"].astype(str))):
+        fuel_unit = fuel_of_quantity(quantity)
+        if fuel_unit is None and quantity != ELECTRICITY_KWH:
+            continue
+        found = activity_value(rows, quantity, draws, rng)
+        if found is None:
+            continue
+        if fuel_unit is None:
+            unit = ACTIVITY_UNIT[ELECTRICITY]
+            scale = convert(1.0, "kWh", unit)
+            for listed in assume.sources.get(ELECTRICITY, ()):
+                factor_id = swap.get(listed, listed)
+                terms.append(
+                    (ELECTRICITY, "", found[0] * scale, found[1] * scale, unit, factor_id, "")
+                )
+            continue
+        fuel, given = fuel_unit
+        for term in fuel_terms(fuel, given, found[0], found[1], library, swap):
+            terms.append((FURNACE_FUEL, fuel, *term))
+    return terms
 
 
-def _evidence(rows: pd.DataFrame, burned_basis: str) -> str:
-    """Where the numbers of one line and period come from: ``measured`` (sensors),
-    ``surveyed`` (survey or logbook), a file's own source, and ``assumed residue
-    shares`` when the burned residue comes from the mass balance's assumptions."""
-    tags = set()
-    for source in rows.loc[rows["quantity"] != PERIOD_DAYS, "source"].astype(str):
-        tags.add("surveyed" if source.startswith("surveyed") else source)
-    if burned_basis == "assumed shares":
-        tags.add("assumed residue shares")
-    return "; ".join(sorted(tags))
-
-
-def _has_energy(rows: pd.DataFrame) -> bool:
-    quantities = set(rows["quantity"].astype(str))
-    return bool(
-        quantities & {ENERGY_KWH, ELECTRICITY_KWH}
-        or any(q.startswith(FUEL_KWH_PREFIX) for q in quantities)
-    )
-
-
-def _activity_value(
-    rows: pd.DataFrame, quantity: str, draws: int, rng: np.random.Generator
-) -> tuple[np.ndarray, float] | None:
-    part = rows[rows["quantity"] == quantity]
-    if part.empty:
-        return None
-    value, low, high = (float(part[c].sum()) for c in ("value", "low", "high"))
-    return triangular_draws(Uncertain(value, low, high), draws, rng), value
+def _with_headline(frame: pd.DataFrame) -> pd.DataFrame:
+    """Release rows (one factor each) with ``headline`` and ``headline_basis`` before
+    the statistics (:func:`models.draws.headline`)."""
+    if frame.empty:
+        return frame
+    stats = [frame[c] for c in ("deterministic", "median", "p2_5", "p97_5")]
+    value, basis = headline(*stats, np.ones(len(frame), dtype=bool))
+    at = frame.columns.get_loc("deterministic")
+    frame.insert(at, "headline", value)
+    frame.insert(at + 1, "headline_basis", basis)
+    return frame
 
 
 def estimate_releases(
@@ -264,6 +226,7 @@ def estimate_releases(
     seed: int = 2019,
     gwp_set: str = "AR5",
     substitutions: Mapping[str, str] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> Estimate:
     """Releases per line, period, source and factor, with Monte Carlo statistics.
 
@@ -287,6 +250,9 @@ def estimate_releases(
     substitutions
         Factor id -> the id used in its place (a factor choice of the sensitivity
         analysis, :mod:`models.factor_choice`); both must have the same activity basis.
+    comparison_basis
+        Named in every totals row (:data:`models.vocabulary.COMPARISON_BASES`);
+        ``per_tonne_processed`` divides each period's releases by its processed plastic.
 
     Raises
     ------
@@ -310,33 +276,44 @@ def estimate_releases(
     _check_sources(library, used)
 
     swap = dict(substitutions or {})
-    _check_swaps(library, swap)
+    listed = {f for a in used.values() for ids in a.sources.values() for f in ids}
+    _check_swaps(library, swap, listed)
     rng = np.random.default_rng(seed)
     # Factor draws first, in a fixed order, shared by every line and period kind.
-    fuels = _fuels(activities)
-    listed = {f for a in used.values() for ids in a.sources.values() for f in ids}
-    listed |= {f for fuel in fuels for f in FURNACE_FACTORS[fuel]}
     factor_ids = sorted({swap.get(f, f) for f in listed})
+    for fuel, given in fuels_of(activities["quantity"]):
+        factor_ids = sorted(
+            {*factor_ids, *(f for f, _ in fuel_factors(fuel, given, library, swap))}
+        )
     drawn = {f: factor_draws(library[f], draws, rng) for f in factor_ids}
 
     release_rows: list[dict[str, object]] = []
     arrays: dict[tuple[str, str, str, str, str, str], list[tuple[np.ndarray, float, str]]] = {}
     balance_rows: list[dict[str, object]] = []
+    check_rows: list[dict[str, object]] = []
+    by_source: dict[tuple[str, ...], list[tuple[np.ndarray, float, str]]] = {}
     days: dict[tuple[str, str, str], float] = {}
+    processed_t: dict[tuple[str, str, str], float] = {}
     evidence: dict[tuple[str, str, str], str] = {}
     groups = activities.groupby(["period", "site", "line"], sort=True)
     for (kind, site, line), rows in groups:
         assume = used[str(kind)]
         key = (str(kind), str(site), str(line))
-        energy = _activity_value(rows, ENERGY_KWH, draws, rng)
+        energy = activity_value(rows, ENERGY_KWH, draws, rng)
         period_days = rows.loc[rows["quantity"] == PERIOD_DAYS, "value"]
         days[key] = float(period_days.sum()) if not period_days.empty else 1.0
-        fates, fates_det, burned_basis = _mass_balance(rows, assume, draws, rng, key)
-        evidence[key] = _evidence(rows, burned_basis)
+        processed_t[key] = convert(
+            float(rows.loc[rows["quantity"] == PROCESSED_KG, "value"].sum()), "kg", "t"
+        )
+        balance = line_balance(rows, assume, draws, rng, key)
+        fates, fates_det = balance.fates, balance.fates_det
+        evidence[key] = balance.evidence(rows)
+        if balance.check is not None:
+            check_rows.append({"period": kind, "site": site, "line": line} | balance.check)
         for flow, values in fates.items():
             balance_rows.append(
                 {"period": kind, "site": site, "line": line, "flow": flow, "unit": "t"}
-                | {"basis": burned_basis if flow == BURNED_FLOW else "mass balance"}
+                | {"basis": balance.flow_basis(flow)}
                 | summarise(values, float(fates_det[flow][0]))
             )
         # The same calculation for the draws and for the deterministic value.
@@ -345,50 +322,64 @@ def estimate_releases(
         source_det = source_activities(
             float(fates_det[BURNED_FLOW][0]), energy and energy[1], carrier
         )
-        terms = [
-            (source, "", act, source_det[source][0], act_unit, assume.sources.get(source, ()))
+        terms: list[_Term] = [
+            (source, "", act, source_det[source][0], act_unit, swap.get(f, f), "")
             for source, (act, act_unit) in source_draws.items()
+            for f in assume.sources.get(source, ())
         ]
-        terms += _fuel_terms(rows, assume, draws, rng)
-        for source, fuel, act, act_det, act_unit, ids in terms:
-            for listed_id in ids:
-                factor_id = swap.get(listed_id, listed_id)
-                factor = library[factor_id]
-                released = release(act, drawn[factor_id])
-                det = release(act_det, factor.value)
-                row_key = (
-                    key[0],
-                    key[1],
-                    key[2],
-                    factor.pollutant,
-                    factor.vector,
-                    factor.release_unit,
-                )
-                arrays.setdefault(row_key, []).append((released, det, factor_id))
-                release_rows.append(
-                    {
-                        "period": kind,
-                        "site": site,
-                        "line": line,
-                        "source": source,
-                        "fuel": fuel,
-                        "activity": act_det,
-                        "activity_unit": act_unit,
-                        "pollutant": factor.pollutant,
-                        "vector": factor.vector,
-                        "unit": factor.release_unit,
-                        "factor_ids": factor_id,
-                        "verification": factor.verification,
-                        "class_code": factor.class_code,
-                        "citation": factor.citation,
-                    }
-                    | {"headline": det}
-                    | summarise(released, det)
-                )
+        terms += _fuel_terms(rows, assume, draws, rng, library, swap)
+        if "product_t" in fates:  # a configured sensitivity factor of the line's processing
+            unit = ACTIVITY_UNIT[LINE_PROCESSING]
+            act_det = float(fates_det["product_t"][0])
+            terms += [
+                (LINE_PROCESSING, "", fates["product_t"], act_det, unit, swap.get(f, f), "")
+                for f in assume.sources.get(LINE_PROCESSING, ())
+            ]
+        for source, fuel, act, act_det, act_unit, factor_id, how in terms:
+            factor = library[factor_id]
+            released = release(act, drawn[factor_id])
+            det = release(act_det, factor.value)
+            row_key = (
+                key[0],
+                key[1],
+                key[2],
+                factor.pollutant,
+                factor.vector,
+                factor.release_unit,
+            )
+            arrays.setdefault(row_key, []).append((released, det, factor_id))
+            by_source.setdefault((*key, source, *row_key[3:]), []).append(
+                (released, det, factor_id)
+            )
+            release_rows.append(
+                {
+                    "period": kind,
+                    "site": site,
+                    "line": line,
+                    "source": source,
+                    "fuel": fuel,
+                    "activity": act_det,
+                    "activity_unit": act_unit,
+                    "pollutant": factor.pollutant,
+                    "vector": factor.vector,
+                    "unit": factor.release_unit,
+                    "factor_ids": factor_id,
+                    "basis": factor.activity_basis,
+                    "conversion": how,
+                    "verification": factor.verification,
+                    "class_code": factor.class_code,
+                    "citation": factor.citation,
+                }
+                | summarise(released, det)
+            )
     return Estimate(
-        releases=pd.DataFrame(release_rows),
-        totals=release_totals(arrays, days, library, gwp, draws, evidence),
+        releases=_with_headline(pd.DataFrame(release_rows)),
+        totals=release_totals(
+            arrays, days, library, gwp, draws, evidence, comparison_basis, processed_t
+        ),
         mass_balance=pd.DataFrame(balance_rows),
+        residue_check=pd.DataFrame(check_rows, columns=CHECK_COLUMNS),
+        sources=source_totals(by_source, library),
         draws=draws,
         seed=seed,
         factor_set_version=library.version,

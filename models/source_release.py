@@ -17,7 +17,9 @@ with the activity :math:`A_s` in the factor's activity unit:
 * ``furnace_fuel`` [TJ] or ``electricity`` [MWh]: the line's energy counter [kWh],
   read as fuel or as grid electricity by the period's
   :attr:`~models.mass_balance.Assumptions.energy_carrier`, converted with
-  :func:`emission_factors.units.convert`.
+  :func:`emission_factors.units.convert`;
+* ``line_processing`` [t processed]: the line's processed mass, only where the period's
+  assumptions list a factor for it (a configured sensitivity factor, no published one).
 
 >>> import numpy as np
 >>> activity = source_activities(np.array([0.08]), np.array([1000.0]), "fuel")
@@ -42,6 +44,7 @@ from models.vocabulary import (
     CARRIER_FUEL,
     ELECTRICITY,
     FURNACE_FUEL,
+    LINE_PROCESSING,
     RELEASE_SOURCES,
     RESIDUE_OPEN_BURNED,
 )
@@ -61,9 +64,15 @@ ACTIVITY_BASIS: dict[str, str] = {
     RESIDUE_OPEN_BURNED: "burned_t",
     FURNACE_FUEL: "fuel_tj",
     ELECTRICITY: "electricity_mwh",
+    LINE_PROCESSING: "processed_t",
 }
 #: Unit of each source's activity, the denominator of its factors' unit.
-ACTIVITY_UNIT: dict[str, str] = {RESIDUE_OPEN_BURNED: "t", FURNACE_FUEL: "TJ", ELECTRICITY: "MWh"}
+ACTIVITY_UNIT: dict[str, str] = {
+    RESIDUE_OPEN_BURNED: "t",
+    FURNACE_FUEL: "TJ",
+    ELECTRICITY: "MWh",
+    LINE_PROCESSING: "t",
+}
 #: The source an energy counter feeds, per energy carrier.
 SOURCE_OF_CARRIER: dict[str, str] = {CARRIER_FUEL: FURNACE_FUEL, CARRIER_ELECTRICITY: ELECTRICITY}
 

@@ -42,13 +42,16 @@ import pandas as pd
 from emission_factors.units import MJ_PER_KWH
 from models.comparison import INDICATORS
 from models.errors import ModelError
+from models.furnace_fuels import fuel_ncv
 from models.survey_files import decode_csv, read_csv_table, read_survey_file, read_xlsx_table
+from models.survey_rates import is_questionnaire
 from models.survey_schema import (
     BURNED_OPEN,
     COLUMNS,
     FUEL_NCV_MJ_PER_KG,
     KEY_COLUMNS,
     NUMBER_COLUMNS,
+    RATE_NUMBER_COLUMNS,
     REQUIRED_COLUMNS,
     RESIDUE_FATES,
     ROW_COLUMNS,
@@ -66,6 +69,7 @@ __all__ = [
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
     "NUMBER_COLUMNS",
+    "RATE_NUMBER_COLUMNS",
     "REQUIRED_COLUMNS",
     "RESIDUE_FATES",
     "ROW_COLUMNS",
@@ -75,6 +79,7 @@ __all__ = [
     "SurveyCatalog",
     "SurveyFileError",
     "SurveyImport",
+    "answer_specific_energy",
     "decode_csv",
     "parse_survey_csv",
     "read_csv_table",
@@ -199,7 +204,8 @@ def _intake_kg(rows: pd.DataFrame) -> pd.Series:
 
 def _energy_kwh(rows: pd.DataFrame) -> np.ndarray:
     """Electricity plus fuel energy of each row [kWh]; NaN when neither is known."""
-    ncv = rows["fuel_type"].fillna("").map(FUEL_NCV_MJ_PER_KG).astype(float)
+    ncv = rows["fuel_type"].fillna("").map(lambda fuel: (fuel_ncv(fuel) or (np.nan,))[0])
+    ncv = ncv.astype(float)
     fuel_kg = rows["fuel_kg"].astype(float)
     fuel_kwh = (fuel_kg * ncv / MJ_PER_KWH).where(~fuel_kg.eq(0), 0.0)
     electricity = rows["electricity_kwh"].astype(float)
@@ -225,7 +231,8 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     (electricity + fuel × NCV) / plastic processed; ``residue_share`` = R / (P + R);
     ``residue_burned_kg_per_day`` = the residue when its fate is ``burned_open``, else 0.
     A value that cannot be formed (nothing processed, energy or residue unknown) is NaN,
-    which the comparison counts as a day without data.
+    which the comparison counts as a day without data. Questionnaire answers
+    (``rate_basis`` set) are typical rates, not days: they are left out.
 
     Returns
     -------
@@ -243,6 +250,7 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     2   residue_burned_kg_per_day 100.00    kg/d
     """
     columns = ["site", "household", "line", "day", "indicator", "value", "unit"]
+    rows = rows[~is_questionnaire(rows)]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     processed = rows["plastic_processed_kg"].astype(float)
@@ -271,3 +279,31 @@ def survey_daily_indicators(rows: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     order = np.argsort(np.tile(np.arange(len(rows)), len(parts)), kind="stable")
     return out.iloc[order].reset_index(drop=True)[columns]
+
+
+def answer_specific_energy(rows: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Specific energy [kWh/kg] of each questionnaire answer of ``period`` kind: energy
+    (electricity + fuel × NCV) / plastic processed, the same per working day or per
+    month (both amounts are on the answer's basis). NaN where nothing is processed.
+
+    Returns
+    -------
+    DataFrame with columns ``site, household, value``.
+
+    >>> rows = pd.DataFrame({"site": ["mk"], "household": ["h1"], "rate_basis": ["month"],
+    ...     "period": ["baseline"], "plastic_processed_kg": [9000.0], "fuel_type": ["none"],
+    ...     "fuel_kg": [0.0], "electricity_kwh": [450.0]})
+    >>> answer_specific_energy(rows, "baseline")["value"].tolist()
+    [0.05]
+    """
+    answers = rows[is_questionnaire(rows) & (rows.get("period") == period)]
+    processed = answers["plastic_processed_kg"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = _energy_kwh(answers) / processed.where(processed > 0).to_numpy()
+    return pd.DataFrame(
+        {
+            "site": answers["site"].to_numpy(),
+            "household": answers["household"].to_numpy(),
+            "value": np.asarray(value, dtype=float),
+        }
+    )

@@ -12,15 +12,24 @@ rows of one period (:data:`models.survey.ROW_COLUMNS`) into activity rows
     fate say nothing about burning and are left out of this sum.
 ``processed_kg``, ``intake_kg``
     :func:`models.survey.survey_activity_input` (intake over every row).
-``fuel_kwh:<fuel>``
-    Σ fuel mass × its net calorific value per fuel type, so each fuel gets its own
-    factors (:data:`models.mass_balance.FURNACE_FACTORS`).
+``residue_kg``
+    intake − processed where any row gives a residue (the residue of rows without one
+    extrapolated at the rate of those with one): the residue is then ``surveyed``, not
+    the assumed share (:mod:`models.residue_balance`).
+``fuel_kg:<fuel>``
+    Σ fuel mass per fuel type [kg], so each fuel gets its own factors, per tonne where
+    its class has one, else per TJ through its net calorific value
+    (:mod:`models.furnace_fuels`).
 ``electricity_kwh``
     Σ electricity, counted at the grid factor, not as furnace fuel.
 
 ``use = "burned_only"`` keeps only the burned residue (the sensors measure the rest);
 ``use = "all"`` gives everything (the survey replaces the sensors). Ranges are
-``value × (1 ∓ relative_uncertainty)`` (recall and logbook error, a design assumption).
+``value × (1 ∓ relative_uncertainty)`` (recall and logbook error, a design assumption),
+except where a row carries the respondent's own low-high (``<amount>_low``/``_high``,
+questionnaire answers scaled by :func:`models.survey_rates.scale_rates`): the range is
+then the sum of the rows' bounds, each row its own or ``value × (1 ∓ k)``; intake takes
+the relative range of processed.
 
 >>> rows = pd.DataFrame({"site": ["mk"] * 2, "household": ["h1", "h2"], "line": ["", ""],
 ...     "plastic_processed_kg": [800.0, 200.0], "residue_kg": [80.0, 20.0],
@@ -32,10 +41,11 @@ rows of one period (:data:`models.survey.ROW_COLUMNS`) into activity rows
             quantity   value           source
 0  residue_burned_kg    80.0  surveyed: q2019
 1    electricity_kwh     3.0  surveyed: q2019
-2      fuel_kwh:coal    74.2  surveyed: q2019
-3      fuel_kwh:wood    21.7  surveyed: q2019
+2       fuel_kg:coal    10.0  surveyed: q2019
+3       fuel_kg:wood     5.0  surveyed: q2019
 4       processed_kg  1000.0  surveyed: q2019
 5          intake_kg  1100.0  surveyed: q2019
+6         residue_kg   100.0  surveyed: q2019
 """
 
 from __future__ import annotations
@@ -44,17 +54,18 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from emission_factors.units import MJ_PER_KWH
 from models.activity_table import ACTIVITY_COLUMNS
 from models.errors import ModelError
+from models.furnace_fuels import fuel_ncv
 from models.survey import survey_activity_input
-from models.survey_schema import BURNED_OPEN, FUEL_NCV_MJ_PER_KG
+from models.survey_schema import BURNED_OPEN
 from models.vocabulary import (
     ELECTRICITY_KWH,
-    FUEL_KWH_PREFIX,
+    FUEL_KG_PREFIX,
     INTAKE_KG,
     PROCESSED_KG,
     RESIDUE_BURNED_KG,
+    RESIDUE_KG,
 )
 
 __all__ = ["SURVEYED", "survey_evidence"]
@@ -98,32 +109,75 @@ def survey_evidence(
             quantity: str,
             value: float,
             unit: str,
+            bounds: tuple[float, float] | None = None,
             where: tuple[str, str, str] = (site, line, source),
         ) -> None:
             s, ln, src = where
-            out.append(
-                (period, s, ln, quantity, value, value * (1 - k), value * (1 + k), unit, src)
-            )
+            low, high = bounds or (value * (1 - k), value * (1 + k))
+            out.append((period, s, ln, quantity, value, low, high, unit, src))
 
         residue = group["residue_kg"].astype(float)
-        burned = residue.where(group["residue_fate"] == BURNED_OPEN)
+        is_burned = group["residue_fate"] == BURNED_OPEN
+        burned = residue.where(is_burned)
         if burned.notna().any():
-            add(RESIDUE_BURNED_KG, float(burned.sum()), "kg")
+            add(
+                RESIDUE_BURNED_KG,
+                float(burned.sum()),
+                "kg",
+                _bounds(group[is_burned], k, "residue_kg"),
+            )
         if use == "burned_only":
             continue
         electricity = group["electricity_kwh"].astype(float)
         if electricity.notna().any():
-            add(ELECTRICITY_KWH, float(electricity.sum()), "kWh")
+            add(
+                ELECTRICITY_KWH,
+                float(electricity.sum()),
+                "kWh",
+                _bounds(group, k, "electricity_kwh"),
+            )
         fuel_kg = group["fuel_kg"].astype(float)
         for fuel, part in fuel_kg.groupby(group["fuel_type"].fillna(""), sort=True):
-            if fuel in FUEL_NCV_MJ_PER_KG and part.notna().any() and part.sum() > 0:
-                kwh = float(part.sum()) * FUEL_NCV_MJ_PER_KG[str(fuel)] / MJ_PER_KWH
-                add(FUEL_KWH_PREFIX + str(fuel), kwh, "kWh")
+            if fuel_ncv(str(fuel)) and part.notna().any() and part.sum() > 0:
+                add(
+                    FUEL_KG_PREFIX + str(fuel),
+                    float(part.sum()),
+                    "kg",
+                    _bounds(group.loc[part.index], k, "fuel_kg"),
+                )
         totals = survey_activity_input(
             group, line_of_site={site: line}, relative_uncertainty=relative_uncertainty
         )
+        processed = float(group["plastic_processed_kg"].astype(float).sum())
+        low, high = _bounds(group, k, "plastic_processed_kg")
         for quantity in (PROCESSED_KG, INTAKE_KG):
             hit = totals[totals["quantity"] == quantity]
             if len(hit):
-                add(quantity, float(hit["value"].iloc[0]), "kg")
+                value = float(hit["value"].iloc[0])
+                if processed > 0:
+                    add(quantity, value, "kg", (value * low / processed, value * high / processed))
+                else:
+                    add(quantity, value, "kg")
+        intake = totals.loc[totals["quantity"] == INTAKE_KG, "value"]
+        said = float(residue.sum())
+        if residue.notna().any() and len(intake) and said > 0:
+            # The residue of the rows that give none is extrapolated at the rate of those
+            # that do (models.survey.survey_activity_input), so intake = processed + residue.
+            value = float(intake.iloc[0]) - processed
+            r_low, r_high = _bounds(group, k, "residue_kg")
+            add(RESIDUE_KG, value, "kg", (value * r_low / said, value * r_high / said))
     return pd.DataFrame(out, columns=ACTIVITY_COLUMNS)
+
+
+def _bounds(rows: pd.DataFrame, k: float, column: str) -> tuple[float, float]:
+    """Σ low and Σ high of ``column`` over ``rows`` with a value: a row's own
+    ``<column>_low``/``_high`` where it has them, else ``value × (1 ∓ k)``."""
+    value = rows[column].astype(float)
+    ends = []
+    for end, sign in (("low", -1), ("high", 1)):
+        own = rows[f"{column}_{end}"].astype(float) if f"{column}_{end}" in rows else None
+        default = value * (1 + sign * k)
+        ends.append(
+            float((default if own is None else own.fillna(default)).where(value.notna()).sum())
+        )
+    return ends[0], ends[1]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from models.survey_schema import (
     COLUMN_ALIASES,
-    COLUMNS,
+    FILE_COLUMNS,
     REQUIRED_COLUMNS,
     RawTable,
     SurveyFileError,
@@ -84,15 +84,16 @@ def _check_header(name: str, header: Sequence[object]) -> tuple[str, ...]:
         missing.append("household or line")
     if missing:
         problems.append(f"missing column(s): {', '.join(missing)}")
-    unknown = [c for c in names if c and c not in COLUMNS]
+    unknown = [c for c in names if c and c not in FILE_COLUMNS]
     for column in unknown:
-        close = difflib.get_close_matches(column, COLUMNS, n=1)
+        close = difflib.get_close_matches(column, FILE_COLUMNS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         problems.append(f"unknown column {column!r}{hint}")
     if problems:
         raise SurveyFileError(
             f"{name}: header (line 1): {'; '.join(problems)}; the columns are "
-            f"{', '.join(COLUMNS)} (see pilot/examples/survey-template.csv)"
+            f"{', '.join(FILE_COLUMNS)} (see pilot/examples/survey-template.csv and "
+            "pilot/examples/questionnaire-template.csv)"
         )
     return names
 

@@ -31,6 +31,19 @@ Columns (:data:`COLUMNS`; header names are case-insensitive, spaces count as ``_
 ``note``
     Free text.
 
+A row with ``rate_basis`` is a **questionnaire answer** (typical activity), one without
+is a **logbook day** (``docs/survey.md``):
+
+``rate_basis`` (:data:`RATE_BASES`)
+    ``day`` or ``month``: the amounts of the row are typical amounts per working day or
+    per month; ``date`` is then the interview date.
+``period`` (:data:`SURVEY_PERIODS`, required with ``rate_basis``)
+    The period kind the answer describes (``baseline`` or ``post``).
+``working_days_per_month`` [d, above 0, at most 31]
+    Required with ``rate_basis = day``.
+``<amount>_low``, ``<amount>_high`` (:data:`BOUND_COLUMNS`)
+    The respondent's low-high of an amount, same basis; only with ``rate_basis``.
+
 Empty optional numbers are unknown (NaN), not zero. Numbers use a dot as decimal
 separator; masses, energies and hours must be finite and not negative.
 """
@@ -43,19 +56,27 @@ from dataclasses import dataclass
 import pandas as pd
 
 from models.errors import ModelError
+from models.vocabulary import PERIOD_KINDS
 
 __all__ = [
+    "BOUND_COLUMNS",
     "BURNED_OPEN",
     "COAL_KIND",
     "COLUMNS",
     "COLUMN_ALIASES",
+    "FILE_COLUMNS",
     "FUEL_NCV_MJ_PER_KG",
     "KEY_COLUMNS",
     "NO_FUEL",
     "NUMBER_COLUMNS",
+    "QUESTIONNAIRE_COLUMNS",
+    "RATE_AMOUNTS",
+    "RATE_BASES",
+    "RATE_NUMBER_COLUMNS",
     "REQUIRED_COLUMNS",
     "RESIDUE_FATES",
     "ROW_COLUMNS",
+    "SURVEY_PERIODS",
     "RawTable",
     "RowError",
     "SurveyCatalog",
@@ -79,6 +100,33 @@ COLUMNS: tuple[str, ...] = (
     "source",
     "note",
 )
+#: Rate bases of a questionnaire answer: amounts per working day, or per month.
+RATE_BASES: tuple[str, ...] = ("day", "month")
+#: Period kinds a questionnaire answer may describe (:data:`models.vocabulary.PERIOD_KINDS`).
+SURVEY_PERIODS: tuple[str, ...] = PERIOD_KINDS
+#: Amounts a questionnaire answer gives as a rate, each with an optional low-high.
+RATE_AMOUNTS: tuple[str, ...] = (
+    "plastic_processed_kg",
+    "residue_kg",
+    "fuel_kg",
+    "electricity_kwh",
+)
+#: The respondent's low and high of each rate amount (``plastic_processed_kg_low``...).
+BOUND_COLUMNS: tuple[str, ...] = tuple(
+    f"{amount}_{end}" for amount in RATE_AMOUNTS for end in ("low", "high")
+)
+#: Numeric columns of a questionnaire answer only.
+RATE_NUMBER_COLUMNS: tuple[str, ...] = ("working_days_per_month", *BOUND_COLUMNS)
+#: Columns of a questionnaire answer only; a row that fills any of them but leaves
+#: ``rate_basis`` empty is refused as ambiguous.
+QUESTIONNAIRE_COLUMNS: tuple[str, ...] = (
+    "rate_basis",
+    "period",
+    "working_days_per_month",
+    *BOUND_COLUMNS,
+)
+#: Every column a survey file may have: the logbook columns, then the questionnaire ones.
+FILE_COLUMNS: tuple[str, ...] = (*COLUMNS, *QUESTIONNAIRE_COLUMNS)
 #: Columns every survey file must have (plus ``household`` or ``line``).
 REQUIRED_COLUMNS: tuple[str, ...] = ("site", "date", "plastic_processed_kg")
 #: Numeric columns; ``plastic_processed_kg`` is required in every row.
@@ -107,9 +155,10 @@ RESIDUE_FATES: tuple[str, ...] = (
 #: anthracite, the coal of household furnaces in the Red River delta (our assumption),
 #: 26.7 TJ/Gg; ``wood``: wood/wood waste 15.6 TJ/Gg; ``lpg``: 47.3 TJ/Gg;
 #: ``municipal_waste``: municipal wastes, non-biomass fraction, 10 TJ/Gg — all IPCC 2006
-#: Guidelines Vol. 2 ch. 1 Table 1.2 defaults, **not verified** against the primary
-#: document. ``waste_plastic``: 30 MJ/kg, a design assumption (clean PE/PP ≈ 43-46
-#: MJ/kg; the residue burned under furnaces is wet and dirty); IPCC gives no default.
+#: Guidelines Vol. 2 ch. 1 Table 1.2 defaults (pp. 1.18-1.19), read in the official
+#: chapter PDF (V2_1_Ch1_Introduction.pdf). ``waste_plastic``: 30 MJ/kg, a design
+#: assumption (clean PE/PP ≈ 43-46 MJ/kg; the residue burned under furnaces is wet and
+#: dirty); IPCC gives no default.
 #: The coal type of the ``coal`` heating value; the coal CO2 factor of
 #: :data:`models.mass_balance.FURNACE_FACTORS` must be of the same type.
 COAL_KIND = "anthracite"
@@ -141,11 +190,26 @@ COLUMN_ALIASES: dict[str, str] = {
     "số_giờ_làm_việc": "hours_worked_h",
     "nguồn": "source",
     "ghi_chú": "note",
+    "đơn_vị_thời_gian": "rate_basis",
+    "tính_theo": "rate_basis",
+    "kỳ": "period",
+    "giai_đoạn": "period",
+    "số_ngày_làm_việc_tháng": "working_days_per_month",
+    "số_ngày_làm_việc_mỗi_tháng": "working_days_per_month",
+    "số_ngày_làm_việc/tháng": "working_days_per_month",
+    "nhựa_xử_lý_thấp_nhất_kg": "plastic_processed_kg_low",
+    "nhựa_xử_lý_cao_nhất_kg": "plastic_processed_kg_high",
+    "phế_thải_thấp_nhất_kg": "residue_kg_low",
+    "phế_thải_cao_nhất_kg": "residue_kg_high",
+    "nhiên_liệu_thấp_nhất_kg": "fuel_kg_low",
+    "nhiên_liệu_cao_nhất_kg": "fuel_kg_high",
+    "điện_thấp_nhất_kwh": "electricity_kwh_low",
+    "điện_cao_nhất_kwh": "electricity_kwh_high",
 }
 #: Columns of the good rows (:attr:`SurveyImport.rows`); ``household``/``line`` are
 #: ``""`` when not given, ``date`` is ``YYYY-MM-DD``, numbers are float (NaN unknown),
 #: ``file_line`` is the row's line in the file and ``row_hash`` a SHA-256 of its values.
-ROW_COLUMNS: tuple[str, ...] = (*COLUMNS, "file_line", "row_hash")
+ROW_COLUMNS: tuple[str, ...] = (*FILE_COLUMNS, "file_line", "row_hash")
 #: Natural key of a row: one record per source, site, household/line and day.
 KEY_COLUMNS: tuple[str, ...] = ("source", "site", "household", "line", "date")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.furnace_fuels import NCV_OF_FUEL
 from models.survey_files import read_csv_table
 from models.survey_schema import (
     COLUMNS,
@@ -26,8 +27,13 @@ from models.survey_schema import (
     KEY_COLUMNS,
     NO_FUEL,
     NUMBER_COLUMNS,
+    QUESTIONNAIRE_COLUMNS,
+    RATE_AMOUNTS,
+    RATE_BASES,
+    RATE_NUMBER_COLUMNS,
     RESIDUE_FATES,
     ROW_COLUMNS,
+    SURVEY_PERIODS,
     RawTable,
     RowError,
     SurveyCatalog,
@@ -37,6 +43,9 @@ from models.survey_schema import (
 __all__ = ["parse_survey_csv", "validate_table"]
 
 _MAX_HOURS = 24.0
+# Days in the longest month: the most working days a month can have, and the hours of a
+# month-basis questionnaire answer (at most 24 h on each of them).
+_MAX_DAYS_PER_MONTH = 31
 # Plausible years of a survey record; outside them the year is a typing error.
 _FIRST_YEAR, _LAST_YEAR = 1990, 2100
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -107,11 +116,12 @@ def _decimal_comma(column: str, shown: str) -> tuple[str | None, str | None]:
 
 
 def _parse_number(
-    column: str, cell: object, decimal_comma: bool = False
+    column: str, cell: object, decimal_comma: bool = False, per_month: bool = False
 ) -> tuple[float, str | None]:
     """(value, None) or (NaN, reason); an empty cell is (NaN, None). ``decimal_comma``:
     the file comes from a Vietnamese-locale Excel (semicolon-separated), so ``12,5`` is
-    12.5 and ``1.234,5`` is 1234.5; a bare ``1.234`` is refused as ambiguous."""
+    12.5 and ``1.234,5`` is 1234.5; a bare ``1.234`` is refused as ambiguous.
+    ``per_month``: the amount is a month's (a questionnaire answer of basis ``month``)."""
     if isinstance(cell, bool):
         return math.nan, f"{column} must be a number, got {cell!r}"
     if isinstance(cell, int | float):
@@ -136,13 +146,18 @@ def _parse_number(
         return math.nan, f"{column} must be a finite number, got {shown!r}"
     if value < 0:
         return math.nan, f"{column} must not be negative, got {shown}"
-    if column == "hours_worked_h" and value > _MAX_HOURS:
-        return math.nan, f"hours_worked_h must be at most 24 h a day, got {shown}"
+    if column == "hours_worked_h":
+        limit, per = (
+            (_MAX_HOURS * _MAX_DAYS_PER_MONTH, "month") if per_month else (_MAX_HOURS, "day")
+        )
+        if value > limit:
+            return math.nan, f"hours_worked_h must be at most {limit:g} h a {per}, got {shown}"
     return value, None
 
 
 def _unit(column: str) -> str:
-    return {"kg": "kg", "kwh": "kWh", "h": "h"}[column.rsplit("_", 1)[1]]
+    amount = re.sub(r"_(low|high)$", "", column)
+    return {"kg": "kg", "kwh": "kWh", "h": "h"}.get(amount.rsplit("_", 1)[1], "d")
 
 
 def _choice(column: str, value: str, allowed: Sequence[str]) -> str | None:
@@ -160,15 +175,21 @@ def _known(what: str, value: str, site: str, known: frozenset[str]) -> str | Non
     return f"unknown {what} {value!r} at site {site!r} (configured: {listed})"
 
 
+def _filled(value: object) -> bool:
+    return not (value is None or value == "" or (isinstance(value, float) and math.isnan(value)))
+
+
 def _raw_text(cells: Sequence[object]) -> str:
     return ",".join(_text(c) for c in cells)
 
 
 def _row_hash(values: Mapping[str, object]) -> str:
+    """SHA-256 of the row's values; questionnaire columns count only when filled, so a
+    logbook row hashes as it did before they existed (a re-import stays unchanged)."""
     canonical = {
         k: (None if isinstance(v, float) and math.isnan(v) else v)
         for k, v in values.items()
-        if k in COLUMNS
+        if k in COLUMNS or (k in QUESTIONNAIRE_COLUMNS and _filled(v))
     }
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -206,13 +227,16 @@ def _validate_row(
     if problem:
         reasons.append(problem)
     row.update(site=site, household=household, line=line, date=iso_date)
+    reasons += _questionnaire(cells, row, decimal_comma)
     for column in NUMBER_COLUMNS:
-        value, problem = _parse_number(column, cells.get(column), decimal_comma)
+        per_month = row["rate_basis"] == "month"
+        value, problem = _parse_number(column, cells.get(column), decimal_comma, per_month)
         if problem:
             reasons.append(problem)
         elif column == "plastic_processed_kg" and math.isnan(value):
             reasons.append("plastic_processed_kg is empty [kg]; write 0 for a day without work")
         row[column] = value
+    reasons += _rate_ranges(row)
     fate = _text(cells.get("residue_fate")).lower()
     if fate:
         problem = _choice("residue_fate", fate, RESIDUE_FATES)
@@ -222,7 +246,7 @@ def _validate_row(
         reasons.append("residue_kg is above 0 but residue_fate is empty")
     fuel = _text(cells.get("fuel_type")).lower()
     if fuel and fuel != NO_FUEL:
-        problem = _choice("fuel_type", fuel, (NO_FUEL, *FUEL_NCV_MJ_PER_KG))
+        problem = _choice("fuel_type", fuel, (NO_FUEL, *FUEL_NCV_MJ_PER_KG, *NCV_OF_FUEL))
         if problem:
             reasons.append(problem)
     elif _positive(row["fuel_kg"]):
@@ -234,6 +258,77 @@ def _validate_row(
         note=_text(cells.get("note")),
     )
     return row, reasons
+
+
+def _questionnaire(
+    cells: Mapping[str, object], row: dict[str, object], decimal_comma: bool
+) -> list[str]:
+    """Parse the questionnaire columns into ``row``; the reasons they are wrong.
+
+    A row with ``rate_basis`` is a questionnaire answer: it needs a ``period`` and, for
+    a per-day rate, ``working_days_per_month``. A row without ``rate_basis`` is a logbook
+    day and must leave every questionnaire column empty (else it is ambiguous)."""
+    reasons: list[str] = []
+    basis = _text(cells.get("rate_basis")).lower()
+    period = _text(cells.get("period")).lower()
+    row.update(rate_basis=basis, period=period)
+    for column in RATE_NUMBER_COLUMNS:
+        value, problem = _parse_number(column, cells.get(column), decimal_comma)
+        if problem:
+            reasons.append(problem)
+        row[column] = value
+    if not basis:
+        given = [c for c in QUESTIONNAIRE_COLUMNS if _text(cells.get(c))]
+        if given:
+            reasons.append(
+                f"{', '.join(given)} given but rate_basis is empty: a questionnaire answer "
+                "needs rate_basis 'day' or 'month' (its amounts per working day or per "
+                "month); a logbook day leaves these columns empty"
+            )
+        return reasons
+    problem = _choice("rate_basis", basis, RATE_BASES)
+    if problem:
+        reasons.append(problem)
+    if not period:
+        reasons.append(
+            "period is empty: say which period the questionnaire answer describes "
+            f"({' or '.join(SURVEY_PERIODS)})"
+        )
+    else:
+        problem = _choice("period", period, SURVEY_PERIODS)
+        if problem:
+            reasons.append(problem)
+    days = row["working_days_per_month"]
+    if isinstance(days, float) and math.isnan(days):
+        if basis == "day":
+            reasons.append(
+                "working_days_per_month is empty: a per-day rate needs the working days "
+                "per month to scale it over a period"
+            )
+    elif not 0 < days <= _MAX_DAYS_PER_MONTH:
+        reasons.append(
+            f"working_days_per_month must be above 0 and at most {_MAX_DAYS_PER_MONTH}, "
+            f"got {days:g}"
+        )
+    return reasons
+
+
+def _rate_ranges(row: Mapping[str, object]) -> list[str]:
+    """Reasons the respondent's low-high of each rate amount is wrong."""
+    reasons: list[str] = []
+    for amount in RATE_AMOUNTS:
+        value, low, high = (row.get(c) for c in (amount, f"{amount}_low", f"{amount}_high"))
+        if not (_filled(low) or _filled(high)):
+            continue
+        if not (_filled(low) and _filled(high)):
+            reasons.append(f"give both {amount}_low and {amount}_high, or neither")
+        elif low > high:  # type: ignore[operator]
+            reasons.append(f"{amount}_low {low:g} is above {amount}_high {high:g}")
+        elif not _filled(value):
+            reasons.append(f"{amount} is empty: give the typical value with its low-high")
+        elif not low <= value <= high:  # type: ignore[operator]
+            reasons.append(f"{amount} {value:g} lies outside its low-high [{low:g}, {high:g}]")
+    return reasons
 
 
 def _positive(value: object) -> bool:
@@ -290,7 +385,7 @@ def validate_table(
         row["row_hash"] = _row_hash(row)
         good.append(row)
     rows = pd.DataFrame(good, columns=list(ROW_COLUMNS))
-    for column in NUMBER_COLUMNS:
+    for column in (*NUMBER_COLUMNS, *RATE_NUMBER_COLUMNS):
         rows[column] = rows[column].astype(float)
     rows["file_line"] = rows["file_line"].astype("int64")
     return SurveyImport(table.name, rows, tuple(errors))

@@ -6,6 +6,9 @@ stderr; 130 interrupted. Data go to stdout, messages and progress to stderr.
 
 Each command lives in a ``pilot/cmd_*.py`` module: a thin adapter that parses its
 options, calls the pipeline (:mod:`pilot.pipeline`) or a layer, and prints or writes.
+Importing a command module costs nothing heavy: pandas, the models, the store and the
+report stack are imported inside the function that runs the command, so ``pilot --help``
+and a mistyped option answer at once (``tests/pilot/test_cli_imports.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from emission_factors.errors import FactorError
 from models.errors import ModelError
@@ -32,12 +36,11 @@ from pilot import (
     cmd_simulate,
     cmd_watch,
 )
-from pilot.config import ConfigError
 from pilot.errors import EXIT_ERROR, EXIT_INTERRUPTED, PilotError
 from pilot.versions import software_version
 from sensors.errors import SensorsError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["CommandParser", "build_parser", "main"]
 
 #: The command modules, in the order ``pilot --help`` lists them.
 COMMANDS = (
@@ -56,8 +59,46 @@ COMMANDS = (
 )
 
 
+class CommandParser(argparse.ArgumentParser):
+    """An argument parser that can add its arguments the first time it is used.
+
+    ``pilot --help`` lists the commands but reads none of their options. A command whose
+    options need a heavy module (the Monte Carlo defaults of :mod:`pilot.pipeline`)
+    registers with ``subparsers.add_parser(name, help=..., add_arguments=function)``:
+    ``function(parser)`` runs only when that command is parsed or its help printed.
+    Every parser below the ``pilot`` parser is of this class (argparse gives subparsers
+    the class of their parent).
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_arguments = add_arguments
+
+    def _complete(self) -> None:
+        add, self._add_arguments = self._add_arguments, None
+        if add is not None:
+            add(self)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._complete()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._complete()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._complete()
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pilot",
         description="Monitoring and UPOPs emission model for the Minh Khai and Phan Bôi "
         "pilot lines.",
@@ -81,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Here, not at the top: pilot.config imports pandas (line-state thresholds), which
+    # ``pilot --help`` and usage errors do without.
+    from pilot.config import ConfigError
+
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else (logging.WARNING if args.quiet else logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -14,7 +14,6 @@ import json
 import signal
 import threading
 
-from pilot.context import load_config_arg
 from pilot.errors import EXIT_OK, PilotError
 
 
@@ -34,6 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_agent(args: argparse.Namespace) -> int:
+    from pilot.context import load_config_arg
     from pilot.wiring import make_agent
 
     config = load_config_arg(args.config)

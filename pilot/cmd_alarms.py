@@ -13,12 +13,13 @@ import datetime as dt
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from monitoring.alarms import AlarmLog, AlarmRecord
-from pilot.context import load_config_arg
 from sensors.schema import format_ts
+
+if TYPE_CHECKING:
+    from monitoring.alarms import AlarmRecord
 
 __all__ = ["cmd_alarms_ack", "cmd_alarms_list", "register"]
 
@@ -65,6 +66,9 @@ def _json(record: AlarmRecord) -> dict[str, Any]:
 
 
 def cmd_alarms_list(args: argparse.Namespace) -> int:
+    from monitoring.alarms import AlarmLog
+    from pilot.context import load_config_arg
+
     config = load_config_arg(args.config)
     log = AlarmLog(config.alarms.path)
     try:
@@ -95,6 +99,9 @@ def cmd_alarms_list(args: argparse.Namespace) -> int:
 
 
 def cmd_alarms_ack(args: argparse.Namespace) -> int:
+    from monitoring.alarms import AlarmLog
+    from pilot.context import load_config_arg
+
     config = load_config_arg(args.config)
     log = AlarmLog(config.alarms.path)
     try:

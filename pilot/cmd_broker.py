@@ -38,12 +38,14 @@ import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pilot.config import Config
-from pilot.context import load_config_arg
 from pilot.errors import PilotError
 from sensors.schema import MAX_BATCH, Reading, encode_payload
 from sensors.topics import CONFIRM_LEVEL, alarm_topic, confirm_filter
+
+if TYPE_CHECKING:
+    from pilot.config import Config
 
 #: Margin on the computed queue length, for clock drift and bursts [-].
 QUEUE_MARGIN = 1.25
@@ -253,6 +255,8 @@ def render_password_steps(config: Config, out: Path) -> str:
 
 
 def cmd_broker_config(args: argparse.Namespace) -> int:
+    from pilot.context import load_config_arg
+
     config = load_config_arg(args.config)
     per_message = args.readings_per_message or config.simulation.batch_size
     plan = queue_plan(config, outage_hours=args.outage_hours, per_message=per_message)

@@ -11,16 +11,16 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
-from pilot.collect_workers import member_path
-from pilot.context import load_config_arg
 from pilot.errors import EXIT_OK, PilotError
 
-__all__ = ["member_path", "register"]
+__all__ = ["register"]
 
 log = logging.getLogger("upops")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    from pilot.collect_workers import member_path
+    from pilot.context import load_config_arg
     from pilot.wiring import make_alarm_service, make_collector
 
     config = load_config_arg(args.config)
@@ -105,6 +105,7 @@ def _group_name(client_id: str) -> str:
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from monitoring.quarantine import Quarantine
+    from pilot.context import load_config_arg
 
     config = load_config_arg(args.config)
     path = Path(args.path) if args.path else config.collector.quarantine_path

@@ -6,15 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from pilot.config import check_config, default_config_path
-from pilot.config.reference import reference
-from pilot.context import config_path_arg
 from pilot.errors import EXIT_OK, EXIT_PROBLEMS
 
 __all__ = ["register"]
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
+    from pilot.config import check_config
+    from pilot.context import config_path_arg
+
     path = Path(args.file) if args.file else config_path_arg(args.config)
     problems = check_config(path)
     for problem in problems:
@@ -27,11 +27,15 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_config_example(args: argparse.Namespace) -> int:
+    from pilot.config import default_config_path
+
     sys.stdout.write(default_config_path().read_text(encoding="utf-8"))
     return EXIT_OK
 
 
 def cmd_config_reference(args: argparse.Namespace) -> int:
+    from pilot.config.reference import reference
+
     sys.stdout.write(reference())
     return EXIT_OK
 

@@ -11,19 +11,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pilot.config import load_config
-from pilot.context import config_path_arg, load_config_arg
-from pilot.demo import DemoOptions, run_demo
-from pilot.demo_results import write_demo_reports
 from pilot.errors import EXIT_OK, PilotError
-from pilot.pipeline.evaluation import evaluation_steps
-from pilot.pipeline.windows import COMPARED_KINDS, period_windows
-from pilot.progress import steps
 
 __all__ = ["register"]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from pilot.config import load_config
+    from pilot.context import config_path_arg, load_config_arg
+    from pilot.demo import DemoOptions, run_demo
+    from pilot.demo_results import write_demo_reports
+    from pilot.pipeline.evaluation import evaluation_steps
+    from pilot.pipeline.windows import COMPARED_KINDS, period_windows
+    from pilot.progress import steps
+
     config = load_config_arg(args.config)
     out = Path(args.out)
     options = DemoOptions(days=args.days, interval_s=args.interval_s, batch_size=args.batch_size)
@@ -74,9 +75,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``demo`` to the ``pilot`` command."""
+    """Add ``demo`` to the ``pilot`` command.
+
+    Its options are added when it is used (:class:`pilot.cli.CommandParser`): their
+    defaults come from :mod:`pilot.demo`, which imports the collector and the store.
+    """
+    subparsers.add_parser(
+        "demo",
+        help="run the whole chain in-process on embedded defaults",
+        add_arguments=_demo_arguments,
+    )
+
+
+def _demo_arguments(demo: argparse.ArgumentParser) -> None:
+    from pilot.demo import DemoOptions
+
     default = DemoOptions()
-    demo = subparsers.add_parser("demo", help="run the whole chain in-process on embedded defaults")
     demo.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
     demo.add_argument(
         "--days", type=float, default=default.days, help="simulated days per period [d]"

@@ -10,14 +10,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from models.survey import SurveyFileError
-from pilot.context import load_config_arg
-from pilot.survey_store import SurveyStore, import_file
-
 __all__ = ["cmd_import", "register"]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from models.survey import SurveyFileError
+    from pilot.context import load_config_arg
+    from pilot.survey_store import SurveyStore, import_file
+
     config = load_config_arg(args.config)
     path = Path(args.store) if args.store else config.survey.path
     failed_files = refused = 0

@@ -19,18 +19,6 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from pilot.context import config_path_arg, load_config_arg
-from pilot.pipeline.daily import ALARM_SOURCES, daily_pages
-from pilot.pipeline.estimate import MonteCarlo
-from pilot.pipeline.evaluation import evaluation_data, evaluation_steps
-from pilot.pipeline.household import household_pages, page_path
-from pilot.pipeline.source import DataSource
-from pilot.pipeline.windows import COMPARED_KINDS, period_windows
-from pilot.progress import steps
-from reports.daily import write_daily_report
-from reports.evaluation import write_evaluation_report
-from reports.household import write_household_pdf
-
 __all__ = ["register"]
 
 
@@ -55,6 +43,8 @@ def _month(text: str) -> tuple[int, int]:
 
 
 def _monte_carlo(parser: argparse.ArgumentParser) -> None:
+    from pilot.pipeline.estimate import MonteCarlo
+
     default = MonteCarlo()
     parser.add_argument(
         "--draws", type=int, default=default.draws, help=f"Monte Carlo draws ({default.draws})"
@@ -65,8 +55,17 @@ def _monte_carlo(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add ``report`` (``daily``, ``household``, ``evaluation``) to the ``pilot`` command."""
-    report = subparsers.add_parser("report", help="write reports (PDF)")
+    """Add ``report`` (``daily``, ``household``, ``evaluation``) to the ``pilot`` command.
+
+    Its options are added when it is used (:class:`pilot.cli.CommandParser`): their
+    defaults come from the pipeline, which imports pandas and scipy.
+    """
+    subparsers.add_parser("report", help="write reports (PDF)", add_arguments=_report_arguments)
+
+
+def _report_arguments(report: argparse.ArgumentParser) -> None:
+    from pilot.pipeline.daily import ALARM_SOURCES
+
     kinds = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
 
     daily = kinds.add_parser("daily", help="one page per line for one local day")
@@ -109,6 +108,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_report_daily(args: argparse.Namespace) -> int:
+    from pilot.context import load_config_arg
+    from pilot.pipeline.daily import daily_pages
+    from pilot.pipeline.source import DataSource
+    from reports.daily import write_daily_report
+
     config = load_config_arg(args.config)
     with DataSource(config) as source:
         pages = daily_pages(
@@ -127,6 +131,13 @@ def cmd_report_daily(args: argparse.Namespace) -> int:
 
 
 def cmd_report_household(args: argparse.Namespace) -> int:
+    from pilot.context import load_config_arg
+    from pilot.pipeline.estimate import MonteCarlo
+    from pilot.pipeline.household import household_pages, page_path
+    from pilot.pipeline.source import DataSource
+    from pilot.progress import steps
+    from reports.household import write_household_pdf
+
     config = load_config_arg(args.config)
     year, month = args.month
     mc = MonteCarlo(draws=args.draws, seed=args.seed)
@@ -152,6 +163,14 @@ def cmd_report_household(args: argparse.Namespace) -> int:
 
 
 def cmd_report_evaluation(args: argparse.Namespace) -> int:
+    from pilot.context import config_path_arg, load_config_arg
+    from pilot.pipeline.estimate import MonteCarlo
+    from pilot.pipeline.evaluation import evaluation_data, evaluation_steps
+    from pilot.pipeline.source import DataSource
+    from pilot.pipeline.windows import COMPARED_KINDS, period_windows
+    from pilot.progress import steps
+    from reports.evaluation import write_evaluation_report
+
     config = load_config_arg(args.config)
     config_bytes = config_path_arg(args.config).read_bytes()
     windows = period_windows(config, COMPARED_KINDS, site=args.site)

@@ -15,7 +15,6 @@ import signal
 import threading
 from datetime import datetime
 
-from pilot.context import load_config_arg
 from pilot.errors import EXIT_OK, PilotError
 
 __all__ = ["device_settings", "parse_time", "register"]
@@ -60,6 +59,7 @@ def device_settings(config, args: argparse.Namespace, site: str, line: str, inde
 def cmd_simulate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from pilot.context import load_config_arg
     from pilot.wiring import make_outbox
     from sensors.publisher import publish
     from sensors.simulator import simulate_line

@@ -18,16 +18,14 @@ import sys
 import threading
 import time
 import uuid
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import paho.mqtt.client as mqtt
-
-from monitoring.collector.decode import Decoder
-from monitoring.live import LiveView
 from pilot.errors import PilotError
 from sensors.errors import SensorsError
-from sensors.mqtt import make_client
 from sensors.topics import RESERVED_SENSOR_IDS
+
+if TYPE_CHECKING:
+    import paho.mqtt.client as mqtt
 
 # Alternate screen and hidden cursor while running; both undone on exit.
 _ENTER = "\x1b[?1049h\x1b[?25l"
@@ -58,8 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    from monitoring.collector.decode import Decoder
+    from monitoring.live import LiveView
     from pilot.context import load_config_arg
     from pilot.wiring import line_infos, line_state_tracker
+    from sensors.mqtt import make_client
 
     config = load_config_arg(args.config)
     lines = [

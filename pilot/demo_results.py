@@ -61,7 +61,11 @@ def write_estimates(out: Path, config: Config, *, draws: int) -> dict[str, Any]:
         windows = period_windows(config, COMPARED_KINDS)
         activities = with_evidence(config, extract_windows(config, source, windows))
     result = estimate(
-        activities, factor_library(config), mc, config.assumptions.model_assumptions()
+        activities,
+        factor_library(config),
+        mc,
+        config.assumptions.model_assumptions(),
+        config.assumptions.comparison_basis,
     )
     totals = result.totals.assign(
         factor_set_version=result.factor_set_version,
@@ -77,6 +81,7 @@ def write_estimates(out: Path, config: Config, *, draws: int) -> dict[str, Any]:
         "draws": result.draws,
         "seed": result.seed,
         "gwp_set": result.gwp_set,
+        "comparison_basis": config.assumptions.comparison_basis,
         "all_lines": [
             {
                 key: (round(value, 4) if isinstance(value, float) else value)

@@ -36,6 +36,7 @@ import pandas as pd
 from models.survey import (
     KEY_COLUMNS,
     NUMBER_COLUMNS,
+    RATE_NUMBER_COLUMNS,
     ROW_COLUMNS,
     RowError,
     SurveyCatalog,
@@ -82,6 +83,13 @@ CREATE TABLE IF NOT EXISTS survey_rejected (
 """
 
 _STORED = [*(c for c in ROW_COLUMNS), "file", "imported_at"]
+# Questionnaire columns (added after the first stores were written): every store gets
+# those it lacks when it is opened, empty for its rows (logbook days).
+_ADDED_COLUMNS = {
+    "rate_basis": "TEXT NOT NULL DEFAULT ''",
+    "period": "TEXT NOT NULL DEFAULT ''",
+    **dict.fromkeys(RATE_NUMBER_COLUMNS, "REAL"),
+}
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,11 @@ class SurveyStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path)
             self._db.executescript(_SCHEMA)
+            have = {r[1] for r in self._db.execute("PRAGMA table_info(survey_rows)")}
+            with self._db:
+                for column, kind in _ADDED_COLUMNS.items():
+                    if column not in have:
+                        self._db.execute(f"ALTER TABLE survey_rows ADD COLUMN {column} {kind}")
         except (OSError, sqlite3.Error) as exc:
             raise PilotError(
                 f"cannot open the survey store {self.path}: {exc}; check [survey] path "
@@ -177,7 +190,7 @@ class SurveyStore:
             "ORDER BY site, household, line, date, source",
             self._db,
         )
-        for column in NUMBER_COLUMNS:
+        for column in (*NUMBER_COLUMNS, *RATE_NUMBER_COLUMNS):
             frame[column] = frame[column].astype(float)
         return frame
 

@@ -36,7 +36,7 @@ import pytest
 
 from monitoring.stores.influxdb1 import InfluxDB1Store, quote_identifier
 from tests.influxdb_v2_shim import InfluxDBv2Shim
-from tests.servers import ServerProcess, free_port, require_binary
+from tests.servers import ServerProcess, free_port, require_binary, serving
 
 #: How long ``influxd`` may take to answer /ping after it was started [s].
 START_TIMEOUT_S = 30.0
@@ -120,27 +120,19 @@ class InfluxDBServer:
 @pytest.fixture(scope="session")
 def influxdb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InfluxDBServer]:
     """An InfluxDB 1.x server started for this test session."""
-    binary = require_binary("influxd")
-    server = InfluxDBServer(binary, tmp_path_factory.mktemp("influxdb"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _influxd(tmp_path_factory.mktemp("influxdb"))
 
 
 @pytest.fixture
 def fresh_influxdb(tmp_path: Path) -> Iterator[InfluxDBServer]:
     """An InfluxDB 1.x server of this test's own, for tests that stop or restart it."""
-    binary = require_binary("influxd")
-    folder = tmp_path / "influxdb"
-    folder.mkdir()
-    server = InfluxDBServer(binary, folder)
-    server.start()
-    try:
+    yield from _influxd(tmp_path / "influxdb")
+
+
+def _influxd(folder: Path) -> Iterator[InfluxDBServer]:
+    folder.mkdir(exist_ok=True)
+    with serving(InfluxDBServer(require_binary("influxd"), folder)) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sensors.mqtt import BrokerSettings
-from tests.servers import ServerProcess, free_port, require_binary
+from tests.servers import ServerProcess, free_port, require_binary, serving
 
 
 class MosquittoServer:
@@ -85,24 +85,16 @@ class MosquittoServer:
 @pytest.fixture(scope="session")
 def mosquitto_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MosquittoServer]:
     """A Mosquitto broker started for this test session."""
-    binary = require_binary("mosquitto")
-    server = MosquittoServer(binary, tmp_path_factory.mktemp("mosquitto"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _broker(tmp_path_factory.mktemp("mosquitto"))
 
 
 @pytest.fixture
 def fresh_mosquitto(tmp_path: Path) -> Iterator[MosquittoServer]:
     """A broker of this test's own, for tests that stop or restart it."""
-    binary = require_binary("mosquitto")
-    folder = tmp_path / "mosquitto"
-    folder.mkdir()
-    server = MosquittoServer(binary, folder)
-    server.start()
-    try:
+    yield from _broker(tmp_path / "mosquitto")
+
+
+def _broker(folder: Path) -> Iterator[MosquittoServer]:
+    folder.mkdir(exist_ok=True)
+    with serving(MosquittoServer(require_binary("mosquitto"), folder)) as server:
         yield server
-    finally:
-        server.stop()

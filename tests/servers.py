@@ -13,9 +13,11 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol, TypeVar
 
 import pytest
 
@@ -76,6 +78,36 @@ def require_binary(name: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def pdf_text(path: Path, options: Sequence[str] = ("-layout",)) -> str:
+    """The text of a PDF as ``pdftotext OPTIONS`` gives it (by default ``-layout``;
+    pages split by form feeds)."""
+    return subprocess.run(
+        [require_binary("pdftotext"), *options, str(path), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+class _Server(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Server)
+
+
+@contextmanager
+def serving(server: _S) -> Iterator[_S]:
+    """``server`` started, and stopped on leaving (the fixtures' servers)."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def stop_process(

@@ -14,7 +14,7 @@ declaration, and ``docs/configuration.md`` is generated from it
 >>> [site.id for site in config.sites]
 ['minh-khai', 'phan-boi']
 >>> len(config.catalog())
-18
+20
 >>> config.period("baseline-2019").start.isoformat()
 '2019-06-02T17:00:00+00:00'
 >>> try:

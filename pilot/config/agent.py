@@ -27,6 +27,7 @@ from pilot.config.fields import (
     ident,
     refuse,
 )
+from pilot.config.publishing import confirm_resend_setting, confirm_setting, outbox_max_mb_setting
 from pilot.config.rules import rule_unique_ids
 from sensors.lines import Line
 from sensors.modbus.devices import FUNCTIONS, PARITIES, Device, Point, RtuTransport, TcpTransport
@@ -221,25 +222,9 @@ class AgentSection(Section):
         meaning="The gateway's on-disk outbox (SQLite): readings wait there until the "
         "collector confirms them stored (the broker's PUBACK with ``confirm = false``).",
     )
-    outbox_max_mb: Number = setting(
-        64.0,
-        unit="MB",
-        gt=0,
-        meaning="Size bound of the outbox (payload); when full the oldest unsent messages are "
-        "dropped and counted.",
-    )
-    confirm: Boolean = setting(
-        True,
-        meaning="Keep each message in the outbox until the collector confirms it stored, "
-        "resending what stays unconfirmed; false: until the broker's PUBACK only.",
-    )
-    confirm_resend_s: Number = setting(
-        10.0,
-        unit="s",
-        gt=0,
-        meaning="With ``confirm``: first wait for a confirmation before a message is sent "
-        "again; it doubles while nothing is confirmed, up to 300 s.",
-    )
+    outbox_max_mb: Number = outbox_max_mb_setting("the outbox")
+    confirm: Boolean = confirm_setting()
+    confirm_resend_s: Number = confirm_resend_setting()
     backoff_base_s: Number = setting(
         0.5,
         unit="s",

@@ -19,11 +19,23 @@ from models.mass_balance import (
     Assumptions,
     Uncertain,
 )
-from models.vocabulary import BASELINE, CARRIER_ELECTRICITY, CARRIER_FUEL, FURNACE_FUEL, POST
+from models.vocabulary import (
+    ALL_HOUSEHOLDS,
+    BASELINE,
+    CARRIER_ELECTRICITY,
+    CARRIER_FUEL,
+    COMPARISON_BASES,
+    FURNACE_FUEL,
+    LINE_PROCESSING,
+    POST,
+)
 from pilot.config.declaration import setting, settings_type
-from pilot.config.fields import Number, choice, pair, refuse
+from pilot.config.fields import Number, Text, choice, pair, refuse
 
-__all__ = ["EVIDENCE_CHOICES", "AssumptionSettings"]
+__all__ = ["EVIDENCE_CHOICES", "LINE_PROCESSING_FACTOR_ID", "AssumptionSettings"]
+
+#: Factor id of the configured sensitivity factor of the line's own processing.
+LINE_PROCESSING_FACTOR_ID = "cfg-line-processing-pcddf-air"
 
 #: Evidence per period kind: ``sensors`` only; ``survey`` (the imported rows of the
 #: period replace the sensors of a line that has any, the sensors serve the others);
@@ -32,6 +44,8 @@ EVIDENCE_CHOICES: tuple[str, ...] = ("sensors", "survey", "both")
 Evidence = choice(EVIDENCE_CHOICES, "evidence")
 Fuel = choice(tuple(FURNACE_FACTORS), "furnace fuel")
 Share = pair("-")
+FactorRange = pair("µg TEQ/t")
+Basis = choice(tuple(COMPARISON_BASES), "comparison basis")
 
 _BASE = DEFAULT_ASSUMPTIONS[BASELINE]
 _SHARE_SOURCE = (
@@ -100,6 +114,44 @@ class AssumptionSettings:
         "high-chlorine coal, the Toolkit 3e class nearest to coal mixed with waste plastic; "
         "a design assumption that the factor-choice sensitivity brackets.",
     )
+    residue_check_tolerance: Number = setting(
+        0.10,
+        unit="-",
+        ge=0,
+        le=1,
+        meaning="Largest difference between intake − processed and the residue (weighed, "
+        "surveyed or assumed), as a share of the intake, before the intake − processed check "
+        "flags a line and period (both measured). Source: design assumption, the ±5 % of the "
+        "intake and throughput scales (LineParameters.throughput_accuracy) plus a few days' "
+        "change of stock over a two-week period.",
+    )
+    line_processing_factor_ug_teq_per_t: Number | None = setting(
+        None,
+        unit="µg TEQ/t",
+        ge=0,
+        shown_default="unset",
+        meaning="Sensitivity factor of the pilot line's own processing (melt extrusion), "
+        "PCDD/F to air per tonne processed, post period only. No published factor exists "
+        "(UNEP Toolkit 2013 Part I Table I.2.1 has no class for plastics recycling), so "
+        "unset the source is reported as 'not quantified', never 0; set it, with "
+        "``line_processing_factor_ug_teq_per_t_range`` and ``line_processing_factor_source``, "
+        "to count processed t × factor as its own source row, labelled a configured "
+        "sensitivity factor.",
+    )
+    line_processing_factor_ug_teq_per_t_range: FactorRange | None = setting(
+        None,
+        shown_default="unset",
+        meaning="95 % range [low, high] of ``line_processing_factor_ug_teq_per_t`` [µg TEQ/t], "
+        "drawn lognormal with the factor as median, as the Toolkit's order-of-magnitude "
+        "factors (docs/method.md); required when the factor is set, low above 0.",
+    )
+    line_processing_factor_source: Text | None = setting(
+        None,
+        shown_default="unset",
+        meaning="Where ``line_processing_factor_ug_teq_per_t`` comes from: document, edition, "
+        "table or measurement report; required when the factor is set, printed with every "
+        "row that uses it.",
+    )
     survey_relative_uncertainty: Number = setting(
         0.2,
         unit="-",
@@ -107,6 +159,13 @@ class AssumptionSettings:
         lt=1,
         meaning="Half-width of a survey quantity's range as a share of its value (recall and "
         "logbook error). Source: design assumption.",
+    )
+
+    comparison_basis: Basis = setting(
+        ALL_HOUSEHOLDS,
+        meaning="Basis on which baseline and post compare, named in every output: "
+        "``all_households``, ``same_households`` (households of both surveys only) or "
+        "``per_tonne_processed`` (docs/survey.md). Source: design choice.",
     )
 
     @model_validator(mode="after")
@@ -118,12 +177,62 @@ class AssumptionSettings:
                 refuse(
                     f"{name} = {value:g} must lie inside {name}_range [{low:g}, {high:g}] in [0, 1]"
                 )
+        factor = self.line_processing_factor_ug_teq_per_t
+        span = self.line_processing_factor_ug_teq_per_t_range
+        if factor is not None:
+            if span is None or self.line_processing_factor_source is None:
+                refuse(
+                    "line_processing_factor_ug_teq_per_t is set: give its range "
+                    "line_processing_factor_ug_teq_per_t_range = [low, high] and its source "
+                    "line_processing_factor_source (document, edition, table)"
+                )
+            elif not 0 < span[0] <= factor <= span[1]:
+                refuse(
+                    f"line_processing_factor_ug_teq_per_t = {factor:g} must lie inside its "
+                    f"range [{span[0]:g}, {span[1]:g}] (µg TEQ/t, low above 0: lognormal)"
+                )
         return self
+
+    def line_processing_factor(self) -> dict[str, object] | None:
+        """The configured sensitivity factor of the line's own processing as a factor
+        mapping (:func:`emission_factors.library.load_factors` ``site_factors``); None
+        when unset (the source is then not quantified)."""
+        value = self.line_processing_factor_ug_teq_per_t
+        span = self.line_processing_factor_ug_teq_per_t_range
+        if value is None or span is None:
+            return None
+        return {
+            "id": LINE_PROCESSING_FACTOR_ID,
+            "source_category": "sensitivity",
+            "toolkit_class": "none",
+            "description": "configured sensitivity factor: the pilot line's own processing "
+            "(melt extrusion), no published factor",
+            "pollutant": "PCDD/F",
+            "vector": "air",
+            "value": value,
+            "unit": "µg TEQ/t",
+            "activity_basis": "processed_t",
+            "teq_scheme": "as in the source",
+            "confidence": "low",
+            "verification": "unverified",
+            "document": str(self.line_processing_factor_source),
+            "edition": "configured sensitivity factor",
+            "table": "[assumptions] line_processing_factor_ug_teq_per_t",
+            "distribution": "lognormal",
+            "low": span[0],
+            "high": span[1],
+            "spread_reason": "[assumptions] line_processing_factor_ug_teq_per_t_range",
+        }
 
     def model_assumptions(self) -> dict[str, Assumptions]:
         """The release model's assumptions per period kind (:mod:`models.mass_balance`)."""
         residue = Uncertain(self.residue_share, *self.residue_share_range)
         furnace = FURNACE_FACTORS[self.baseline_furnace_fuel]
+        processing = (
+            {LINE_PROCESSING: (LINE_PROCESSING_FACTOR_ID,)}
+            if self.line_processing_factor() is not None
+            else {}
+        )
         return {
             BASELINE: Assumptions(
                 residue_share=residue,
@@ -133,6 +242,7 @@ class AssumptionSettings:
                 landfill_share=Uncertain.exact(1.0),
                 energy_carrier=CARRIER_FUEL,
                 sources=dict(DEFAULT_SOURCES) | {FURNACE_FUEL: furnace},
+                residue_check_tolerance=self.residue_check_tolerance,
             ),
             POST: Assumptions(
                 residue_share=residue,
@@ -140,5 +250,7 @@ class AssumptionSettings:
                     self.post_open_burn_share, *self.post_open_burn_share_range
                 ),
                 energy_carrier=CARRIER_ELECTRICITY,
+                sources=dict(DEFAULT_SOURCES) | processing,
+                residue_check_tolerance=self.residue_check_tolerance,
             ),
         }

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from pilot.config.declaration import Section, setting, settings_type
 from pilot.config.fields import Boolean, ConfigPath, Integer, Number, TemperatureWindow
+from pilot.config.publishing import confirm_resend_setting, confirm_setting, outbox_max_mb_setting
 from sensors.schema import MAX_BATCH
 
 __all__ = [
@@ -202,23 +203,6 @@ class SimulationSettings:
         "messages wait there until the collector confirms them stored (the broker's PUBACK "
         "with ``confirm = false``), and are resent in order after an outage.",
     )
-    outbox_max_mb: Number = setting(
-        64.0,
-        unit="MB",
-        gt=0,
-        meaning="Size bound of each outbox (payload). When full, the oldest messages not yet "
-        "sent are dropped and counted.",
-    )
-    confirm: Boolean = setting(
-        True,
-        meaning="Keep each message in the outbox until the collector confirms it stored "
-        "(``<prefix>/<site>/<line>/_confirm/+``), resending what stays unconfirmed; false: "
-        "until the broker's PUBACK only (see docs/payload.md).",
-    )
-    confirm_resend_s: Number = setting(
-        10.0,
-        unit="s",
-        gt=0,
-        meaning="With ``confirm``: first wait for a confirmation before a message is sent "
-        "again; it doubles while nothing is confirmed, up to 300 s.",
-    )
+    outbox_max_mb: Number = outbox_max_mb_setting("each outbox")
+    confirm: Boolean = confirm_setting()
+    confirm_resend_s: Number = confirm_resend_setting()

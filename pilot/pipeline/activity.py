@@ -44,6 +44,8 @@ def line_parameters(line: Line, states: StateThresholds) -> LineParameters:
         spec = line.of_kind(kind)
         return spec.sensor if spec is not None else None
 
+    residue = line.of_kind("residue")
+
     return LineParameters(
         process_window_c=line.process_window_c,
         degradation_c=line.degradation_c,
@@ -54,6 +56,8 @@ def line_parameters(line: Line, states: StateThresholds) -> LineParameters:
         energy_sensor=first("energy"),
         intake_sensor=first("intake"),
         states=states,
+        residue_sensor=first("residue"),
+        residue_counter=bool(residue is not None and residue.counter),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emission_factors.library import FactorLibrary, load_gwp
+from emission_factors.library import FactorLibrary, gwp_verification, load_gwp
 from models.releases import SIGMA_OF_CONFIDENCE
 from pilot.config.assumptions import AssumptionSettings
 
@@ -42,20 +42,29 @@ def assumptions_table(
     rows: list[dict[str, object]] = []
     fields = AssumptionSettings.__pydantic_fields__  # type: ignore[attr-defined]
     for name, info in fields.items():
-        if name.endswith("_range"):
-            continue
+        if name.endswith("_range") or name == "line_processing_factor_source":
+            continue  # the range goes into low/high, the source into the factor's row
         value = getattr(settings, name)
         extra = info.json_schema_extra or {}
+        source = str(info.description)
+        if name == "line_processing_factor_ug_teq_per_t":
+            if value is None:
+                value = "unset: not quantified"
+            else:
+                source = (
+                    f"configured sensitivity factor, source: "
+                    f"{settings.line_processing_factor_source}. {source}"
+                )
         row = _row(
             f"[assumptions] {name}",
             "post"
-            if name.startswith("post_")
+            if name.startswith(("post_", "line_processing"))
             else "baseline"
             if name.startswith("baseline_")
             else "both",
             value,
             str(extra.get("unit", "")),
-            str(info.description),
+            source,
         )
         span = getattr(settings, f"{name}_range", None)
         if span is not None:
@@ -73,6 +82,7 @@ def assumptions_table(
                 "only qualitative confidence, order-of-magnitude factors)",
             )
         )
+    gwp_status = gwp_verification(gwp_set)
     for gas, value in load_gwp(gwp_set).items():
         rows.append(
             _row(
@@ -80,7 +90,7 @@ def assumptions_table(
                 "both",
                 value,
                 "kg CO2e/kg",
-                f"IPCC {gwp_set} (emission_factors/data/gwp-100.csv), unverified",
+                f"IPCC {gwp_set} (emission_factors/data/gwp-100.csv), {gwp_status}",
             )
         )
     for factor in library.values():

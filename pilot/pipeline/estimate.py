@@ -19,11 +19,14 @@ from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
 from models.releases import Estimate, estimate_releases
+from models.vocabulary import ALL_HOUSEHOLDS, LINE_PROCESSING, NOT_QUANTIFIED, PER_TONNE_PROCESSED
 from pilot.config import Config
+from pilot.config.assumptions import AssumptionSettings
 from pilot.errors import PilotError
 
 __all__ = [
     "DEFAULT_MONTE_CARLO",
+    "SOURCE_COLUMNS",
     "TOTAL_COLUMNS",
     "InventoryActivity",
     "MonteCarlo",
@@ -31,22 +34,21 @@ __all__ = [
     "factor_library",
     "factor_sensitivity",
     "inventory_activity",
+    "processing_note",
+    "processing_rows",
     "used_factor_ids",
 ]
 
+
 #: Columns of the totals that ``pilot estimate`` prints, in order: the headline (median of
 #: the draws of a sum) with its 95 % interval, the relative reduction [%] with its
-#: interval, then the deterministic value and the mean as secondary columns.
+#: interval, then the deterministic value and the mean as secondary columns, the evidence
+#: and what the headline is (``headline_basis``, :data:`models.draws.HEADLINE_BASES`).
+_WHERE = ["period", "site", "line"]
+_WHAT = ["pollutant", "vector", "unit", "headline", "p2_5", "p97_5"]
 TOTAL_COLUMNS: list[str] = [
-    "period",
-    "site",
-    "line",
-    "pollutant",
-    "vector",
-    "unit",
-    "headline",
-    "p2_5",
-    "p97_5",
+    *_WHERE,
+    *_WHAT,
     "reduction_pct",
     "reduction_pct_p2_5",
     "reduction_pct_p97_5",
@@ -54,7 +56,27 @@ TOTAL_COLUMNS: list[str] = [
     "mean",
     "verification",
     "evidence",
+    "basis",
+    "headline_basis",
     "factor_ids",
+]
+
+#: Columns of ``pilot estimate --by-source``: one row per line, source, fuel and factor,
+#: with the factor's Toolkit class, the activity basis it counts on and the conversion
+#: of the activity (the fuel's NCV and its source, when the data came on the other basis).
+SOURCE_COLUMNS: list[str] = [
+    *_WHERE,
+    "source",
+    "fuel",
+    *_WHAT,
+    "deterministic",
+    "activity",
+    "activity_unit",
+    "factor_ids",
+    "class_code",
+    "basis",
+    "conversion",
+    "verification",
 ]
 
 
@@ -82,9 +104,13 @@ DEFAULT_MONTE_CARLO = MonteCarlo()
 
 
 def factor_library(config: Config) -> FactorLibrary:
-    """The bundled factors plus the configuration's site-measured ``[[factors]]``."""
+    """The bundled factors plus the configuration's site-measured ``[[factors]]``, and the
+    configured sensitivity factor of the line's own processing when it is set
+    (``[assumptions] line_processing_factor_ug_teq_per_t``)."""
     origin = str(config.path) if config.path else "configuration"
-    return load_factors(site_factors=config.factors, site_origin=f"{origin}: factors")
+    processing = config.assumptions.line_processing_factor()
+    extra = [*config.factors, *([processing] if processing is not None else [])]
+    return load_factors(site_factors=extra, site_origin=f"{origin}: factors")
 
 
 class ActivitySource(Protocol):
@@ -132,10 +158,12 @@ def estimate(
     library: FactorLibrary,
     mc: MonteCarlo,
     assumptions: Mapping[str, Assumptions] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> Estimate:
     """Releases of every window of ``activities``
     (:func:`models.releases.estimate_releases`), under ``assumptions`` (the
-    configuration's ``[assumptions]``; the model defaults when None)."""
+    configuration's ``[assumptions]``; the model defaults when None), on
+    ``comparison_basis`` (``[assumptions] comparison_basis``)."""
     return estimate_releases(
         activities.table(),
         library,
@@ -143,6 +171,7 @@ def estimate(
         draws=mc.draws,
         seed=mc.seed,
         gwp_set=mc.gwp_set,
+        comparison_basis=comparison_basis,
     )
 
 
@@ -151,9 +180,11 @@ def factor_sensitivity(
     library: FactorLibrary,
     mc: MonteCarlo,
     assumptions: Mapping[str, Assumptions] | None = None,
+    comparison_basis: str = ALL_HOUSEHOLDS,
 ) -> pd.DataFrame:
     """All-lines PCDD/F under each factor choice
-    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws and seed."""
+    (:func:`models.factor_choice.factor_choice_sensitivity`), same draws, seed and
+    comparison basis."""
     return factor_choice_sensitivity(
         activities.table(),
         library,
@@ -161,6 +192,7 @@ def factor_sensitivity(
         draws=mc.draws,
         seed=mc.seed,
         gwp_set=mc.gwp_set,
+        comparison_basis=comparison_basis,
     )
 
 
@@ -168,3 +200,36 @@ def used_factor_ids(totals: pd.DataFrame) -> list[str]:
     """The ids of every factor behind the ``totals`` rows, sorted."""
     ids = {f.strip() for cell in totals["factor_ids"] for f in str(cell).split(";")}
     return sorted(f for f in ids if f)
+
+
+def processing_note(settings: AssumptionSettings) -> str:
+    """How the line's own processing counts: :data:`NOT_QUANTIFIED`, or the configured
+    sensitivity factor with its range and source."""
+    value = settings.line_processing_factor_ug_teq_per_t
+    span = settings.line_processing_factor_ug_teq_per_t_range
+    if value is None or span is None:
+        return NOT_QUANTIFIED
+    return (
+        f"PCDD/F of the line's own processing (melt extrusion) counted with a configured "
+        f"sensitivity factor, not a published one: {value:g} µg TEQ/t processed "
+        f"[{span[0]:g}, {span[1]:g}], post period only, source: "
+        f"{settings.line_processing_factor_source}"
+    )
+
+
+def processing_rows(result: Estimate, basis: str = ALL_HOUSEHOLDS) -> pd.DataFrame:
+    """The line's own processing as its own source rows (:data:`TOTAL_COLUMNS` plus
+    ``source``), labelled a configured sensitivity factor; empty when it is not set.
+
+    The rows are absolute releases of the line and period under every comparison
+    ``basis``; under ``per_tonne_processed`` their ``basis`` says so (per tonne they would
+    be the factor itself)."""
+    sources = result.sources
+    if sources.empty:
+        return pd.DataFrame(columns=[*TOTAL_COLUMNS, "source"])
+    part = sources[sources["source"] == LINE_PROCESSING].copy()
+    part["evidence"] = "measured processed mass; configured sensitivity factor"
+    part["basis"] = basis if basis != PER_TONNE_PROCESSED else "absolute, not per tonne"
+    for column in ("reduction_pct", "reduction_pct_p2_5", "reduction_pct_p97_5"):
+        part[column] = float("nan")
+    return part[[*TOTAL_COLUMNS, "source"]].reset_index(drop=True)

@@ -19,6 +19,7 @@ from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
 from models.errors import ModelError
 from models.releases import SIGMA_OF_CONFIDENCE
+from models.vocabulary import ALL
 from pilot.config import Config
 from pilot.errors import PilotError
 from pilot.pipeline.activity import ActivitySet, day_has_data, extract_windows
@@ -29,6 +30,8 @@ from pilot.pipeline.estimate import (
     estimate,
     factor_library,
     factor_sensitivity,
+    processing_note,
+    processing_rows,
     used_factor_ids,
 )
 from pilot.pipeline.evidence import with_evidence
@@ -87,9 +90,10 @@ def evaluation_data(
         on_step(f"{window.window.site}/{window.window.line} {window.window.kind}")
     assumptions = config.assumptions.model_assumptions()
     evidence = with_evidence(config, activities)
-    result = estimate(evidence, library, mc, assumptions)
+    basis = config.assumptions.comparison_basis
+    result = estimate(evidence, library, mc, assumptions, basis)
     on_step("releases")
-    sensitivity = factor_sensitivity(evidence, library, mc, assumptions)
+    sensitivity = factor_sensitivity(evidence, library, mc, assumptions, basis)
     on_step("factor choices")
     try:
         daily = daily_indicator_frame(_day_table(activities), library, assumptions=assumptions)
@@ -129,7 +133,15 @@ def evaluation_data(
         footer=footer,
         tz=config.tzinfo,
         sensitivity=sensitivity,
+        residue_check=result.residue_check,
+        processing=_processing(processing_rows(result, basis)),
+        processing_note=processing_note(config.assumptions),
     )
+
+
+def _processing(rows: pd.DataFrame) -> pd.DataFrame:
+    """The all-lines rows of the line's own processing (the report shows all lines)."""
+    return rows[(rows["site"] == ALL) & (rows["line"] == ALL)].reset_index(drop=True)
 
 
 def _day_table(activities: ActivitySet) -> pd.DataFrame:

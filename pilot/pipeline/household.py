@@ -23,7 +23,8 @@ import pandas as pd
 from models.activity import extract_activity
 from models.avoided_burning import avoided_open_burning
 from models.errors import ModelError
-from models.survey import survey_daily_indicators
+from models.survey import answer_specific_energy, survey_daily_indicators
+from models.vocabulary import BASELINE
 from pilot.config import Config, Site
 from pilot.errors import PilotError
 from pilot.pipeline.activity import line_parameters
@@ -197,8 +198,9 @@ def _specific_energy(
 
 
 def _survey_baseline(config: Config, path: Path | None) -> pd.DataFrame:
-    """Median daily energy per kg [kWh/kg] of each surveyed household before the pilot:
-    columns ``site, household, value``; empty without a survey store."""
+    """Median daily energy per kg [kWh/kg] of each surveyed household before the pilot,
+    with each baseline questionnaire answer counting as one typical value: columns
+    ``site, household, value``; empty without a survey store."""
     columns = ["site", "household", "value"]
     if path is None or not path.exists():
         return pd.DataFrame(columns=columns)
@@ -217,9 +219,12 @@ def _survey_baseline(config: Config, path: Path | None) -> pd.DataFrame:
         if starts:
             first = pd.Timestamp(min(starts)).tz_convert(config.tzinfo).tz_localize(None)
             keep &= ~((daily["site"] == site.id) & (daily["day"] >= first.normalize())).to_numpy()
-    daily = daily[keep]
-    if daily.empty:
+    answers = answer_specific_energy(rows, BASELINE)
+    parts = [daily[keep][columns], answers[answers["value"].notna() & (answers["household"] != "")]]
+    parts = [part for part in parts if not part.empty]
+    if not parts:
         return pd.DataFrame(columns=columns)
+    daily = pd.concat(parts, ignore_index=True)
     medians = daily.groupby(["site", "household"])["value"].median().reset_index()
     return medians[columns]
 

@@ -22,7 +22,9 @@ Times are local (the deployment's zone, Asia/Ho_Chi_Minh for the pilot lines).
 
 CSV tables written beside ``FILE.pdf`` (:data:`CSV_TABLES`): ``FILE-indicators.csv``,
 ``FILE-releases.csv``, ``FILE-factors.csv``, ``FILE-completeness.csv``,
-``FILE-assumptions.csv`` and ``FILE-daily.csv``, at full precision.
+``FILE-assumptions.csv``, ``FILE-daily.csv`` and ``FILE-residue.csv`` (the intake −
+processed check), at full precision. The releases table carries the line's own
+processing under a configured sensitivity factor as rows of its own (``source``).
 
 >>> fmt(1234.5), interval(2.0, 1.0, 3.5)
 ('1.23e+03', '2 [1, 3.5]')
@@ -33,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+
+import pandas as pd
 
 from reports.evaluation.data import (
     CSV_TABLES,
@@ -83,12 +87,15 @@ def write_evaluation_report(
     }
     csv_frames = {
         "indicators": data.comparison,
-        "releases": data.totals.assign(draws=data.draws, seed=data.seed, gwp_set=data.gwp_set),
+        "releases": pd.concat(
+            [data.totals.assign(source="all sources"), data.processing], ignore_index=True
+        ).assign(draws=data.draws, seed=data.seed, gwp_set=data.gwp_set),
         "sensitivity": data.sensitivity,
         "factors": factor_table(data.factors),
         "completeness": data.completeness,
         "assumptions": data.assumptions,
         "daily": data.daily,
+        "residue": data.residue_check,
     }
     paths = [out]
     for name in CSV_TABLES:

@@ -31,6 +31,7 @@ CSV_TABLES: tuple[str, ...] = (
     "completeness",
     "assumptions",
     "daily",
+    "residue",
 )
 #: Text in the factor table (and ``flag`` column of the CSV) of a factor whose value was
 #: not checked in the primary document.
@@ -96,6 +97,13 @@ class EvaluationData:
     sensitivity
         The all-lines PCDD/F totals under each factor choice
         (:func:`models.factor_choice.factor_choice_sensitivity`); empty: no page.
+    residue_check
+        The intake − processed check per line and period
+        (:data:`models.residue_balance.CHECK_COLUMNS`); empty: nothing to check.
+    processing, processing_note
+        The line's own processing under a configured sensitivity factor: its all-lines
+        rows of :attr:`models.releases.Estimate.sources` (empty when not set), and how it
+        counts (not quantified, or the factor with its source).
     """
 
     deployment: str
@@ -117,6 +125,9 @@ class EvaluationData:
     footer: Footer
     tz: ZoneInfo
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    residue_check: pd.DataFrame = field(default_factory=pd.DataFrame)
+    processing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    processing_note: str = ""
 
 
 def period_text(windows: pd.DataFrame, tz: ZoneInfo) -> str:

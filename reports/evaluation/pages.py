@@ -16,19 +16,33 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
+from models.residue_balance import DISAGREES, check_lines
 from reports.evaluation.data import UNVERIFIED_FLAG, EvaluationData, period_text
 from reports.evaluation.rows import (
+    LOPSIDED_MARK,
     assumption_rows,
+    basis_text,
     completeness_rows,
     evidence_text,
     factor_rows,
     factor_table,
     indicator_rows,
+    processing_rows,
     release_rows,
     sensitivity_rows,
 )
 from reports.layout import A4_LANDSCAPE, GREY, PALE, PALE_RED, RED, Document, Margins
 from reports.tables import Column, NextPage, Table
+
+#: What the release page says when no sensitivity factor of the line's own processing is
+#: configured.
+NOT_QUANTIFIED_TEXT = (
+    "Melt extrusion (the line's own processing) has no Toolkit class and no published "
+    "factor: not quantified, not zero; [assumptions] line_processing_factor_ug_teq_per_t "
+    "counts it as a sensitivity"
+)
 
 __all__ = [
     "TEXT_PAGES",
@@ -112,7 +126,9 @@ def indicator_page(doc: Document, d: EvaluationData) -> None:
     page = doc.new_page(
         title,
         "Difference = post − baseline with its 95 % bootstrap interval; p-values of Welch's t "
-        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta.",
+        "and Mann-Whitney U; g = Hedges' g, δ = Cliff's delta. A sensor day's burned residue "
+        "and PCDD/F rest on the assumed residue share and fate shares ([assumptions]): "
+        "a day's weighings are not that day's residue.",
     )
     flow = page.flow()
     if len(flagged):
@@ -153,14 +169,16 @@ def release_page(doc: Document, d: EvaluationData) -> None:
     """Page 3: releases by pollutant and vector over the selected lines, with a caption
     on what the verification column and the zeros mean."""
     table = release_rows(d.totals)
+    if not d.processing.empty:
+        table = pd.concat([table, processing_rows(d.processing)], ignore_index=True)
     title = "Releases by pollutant and vector, all selected lines"
     page = doc.new_page(
         title,
         "Headline [95 % interval]: the median of the draws for a sum of factors, the "
         "deterministic value for one factor, over each monitored period (the "
-        "household page shows the same value); the reduction is the baseline scaled to the "
-        "post period's length minus the post release (positive = less released), also as a "
-        "share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
+        "household page shows the same value); the reduction is the baseline on the "
+        "comparison basis (below) minus the post release (positive = less released), also as "
+        "a share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
         "secondary.",
     )
     names = ["pollutant", "vector", "unit", "baseline", "post", "reduction", "reduction %"]
@@ -184,15 +202,20 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         "'unverified' or 'secondary' means at least one factor was not checked in the "
         "primary document (page 4): such results must not be published as final. "
         "A post PCDD/F release of 0 means nothing recorded or assumed as burned in the open "
-        "after the project: melt extrusion has no Toolkit class and no published factor "
-        "(not quantified, not zero), grid electricity carries only CO2. A pollutant of one "
-        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row."
+        "after the project; grid electricity carries only CO2. "
+        f"{d.processing_note or NOT_QUANTIFIED_TEXT}. A pollutant of one "
+        "period only (grid CO2 after, furnace CO2 before) still gets its reduction row. "
+        f"{LOPSIDED_MARK}: the median of the draws; the deterministic value (every input at "
+        "its mode) lies outside the 95 % interval because an input's range is lopsided "
+        "about its mode (e.g. a share with mode 0 and range 0-0.2)."
     )
     flow = page.flow(y - 0.03)
+    flow.text(f"{basis_text(d.totals)}.", size=8.5, width=150, hyphens=True, weight="bold")
     flow.text(
         f"Evidence of the activity — {evidence_text(d.totals)} (measured: sensors; surveyed: "
-        "imported survey or logbook rows; assumed residue shares: the burned residue from the "
-        "[assumptions] shares, page 'Assumptions').",
+        "imported survey or logbook rows; residue measured / surveyed: the line's residue "
+        "scale / survey rows; assumed residue share, assumed fate shares: from "
+        "[assumptions], page 'Assumptions').",
         size=8.5,
         width=150,
         hyphens=True,
@@ -200,6 +223,18 @@ def release_page(doc: Document, d: EvaluationData) -> None:
         gap=0.8,
     )
     flow.text(caption, size=8, width=150, hyphens=True, color=RED, gap=1.0)
+    if not d.residue_check.empty:
+        flow.text(
+            "Residue check, intake − processed against the residue (both measured; flagged "
+            "beyond [assumptions] residue_check_tolerance): "
+            + "; ".join(check_lines(d.residue_check))
+            + ".",
+            size=8,
+            width=150,
+            hyphens=True,
+            color=RED if (d.residue_check["agreement"] == DISAGREES).any() else "black",
+            gap=1.0,
+        )
     flow.text(
         f"{len(rows)} rows shown. Every line and period, with median, deterministic value and "
         "factor ids: the '-releases.csv' table beside this PDF.",
@@ -264,12 +299,13 @@ def sensitivity_page(doc: Document, d: EvaluationData) -> None:
         Column("reduction", 0.17, 34),
         Column("reduction %", 0.11, 18),
     ]
-    Table(
+    page, y = Table(
         columns,
         sensitivity_rows(d.sensitivity),
         fontsize=7.5,
         shade=lambda i: PALE if i % 2 else None,
     ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+    page.flow(y - 0.03).text(f"{basis_text(d.sensitivity)}.", size=8, width=150, hyphens=True)
 
 
 def assumption_page(doc: Document, d: EvaluationData) -> None:

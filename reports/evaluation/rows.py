@@ -13,22 +13,32 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import VERIFICATION_STATUSES
+from models.draws import HEADLINE_BASES
 from models.release_totals import RELATIVE_COLUMNS
 from models.releases import PERIOD_KINDS
+from models.vocabulary import COMPARISON_BASES
 from reports.evaluation.data import UNVERIFIED_FLAG
 from reports.i18n import fmt, interval
 
 __all__ = [
+    "LOPSIDED_MARK",
     "assumption_rows",
+    "basis_text",
     "completeness_rows",
     "evidence_text",
     "factor_rows",
     "factor_table",
     "indicator_rows",
+    "processing_rows",
     "release_rows",
     "sensitivity_rows",
     "weakest",
 ]
+
+
+#: Marks a headline that is the median of the draws because the deterministic value lies
+#: outside the 95 % interval (:data:`models.draws.HEADLINE_BASES`).
+LOPSIDED_MARK = "‡"
 
 
 def factor_table(factors: pd.DataFrame) -> pd.DataFrame:
@@ -46,13 +56,35 @@ def weakest(statuses: pd.Series) -> str:
     return present[-1] if present else ""
 
 
+def processing_rows(processing: pd.DataFrame) -> pd.DataFrame:
+    """The line's own processing (a configured sensitivity factor) as rows of
+    :func:`release_rows`: post only, no reduction (the baseline does not count it)."""
+    rows = []
+    for r in processing.itertuples(index=False):
+        rows.append(
+            {
+                "pollutant": f"{r.pollutant}, line's own processing (sensitivity factor)",
+                "vector": r.vector,
+                "unit": r.unit,
+                "baseline": "–",
+                "post": interval(r.headline, r.p2_5, r.p97_5),
+                "reduction": "–",
+                "reduction %": "–",
+                "mean": f"– / {fmt(r.mean)} / –",
+                "verification": r.verification,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
     """All-lines rows (the selected lines summed) per pollutant and vector: ``headline
     [95 % interval]`` per period kind and the reduction (the headline is the median of the
     draws of a sum, the deterministic value of one factor: the household page shows the
-    same number), the relative reduction ``% [95 % interval]``, the mean of the draws as
-    a secondary column (``mean``, per period kind and reduction, ``;``-separated), and the
-    weakest verification."""
+    same number; :data:`LOPSIDED_MARK` marks a median shown because the deterministic
+    value lies outside the interval), the relative reduction ``% [95 % interval]``, the
+    mean of the draws as a secondary column (``mean``, per period kind and reduction,
+    ``;``-separated), and the weakest verification."""
     shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
     rows = []
     for (pollutant, vector, unit), part in shown.groupby(
@@ -67,6 +99,9 @@ def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
                 if len(hit)
                 else "–"
             )
+            basis = hit["headline_basis"].iloc[0] if len(hit) and "headline_basis" in hit else ""
+            if basis == HEADLINE_BASES[2]:
+                row[kind] += f" {LOPSIDED_MARK}"
             means.append(fmt(float(hit["mean"].iloc[0])) if len(hit) else "–")
         red = part[part["period"] == "reduction"]
         pct = red[RELATIVE_COLUMNS].to_numpy(dtype=float)[0] if len(red) else [math.nan] * 3
@@ -80,8 +115,9 @@ def release_rows(totals: pd.DataFrame) -> pd.DataFrame:
 
 
 def evidence_text(totals: pd.DataFrame) -> str:
-    """``baseline: surveyed; post: measured, assumed residue shares``: where the activity
-    of each period came from, over the selected lines (the all-lines rows)."""
+    """``baseline: surveyed; post: assumed fate shares, measured, residue measured``:
+    where the activity of each period came from, over the selected lines (the all-lines
+    rows)."""
     shown = totals[(totals["site"] == "all") & (totals["line"] == "all")]
     if "evidence" not in shown:
         return ""
@@ -95,6 +131,20 @@ def evidence_text(totals: pd.DataFrame) -> str:
         }
         parts.append(f"{kind}: {', '.join(sorted(tags)) or '–'}")
     return "; ".join(parts)
+
+
+def basis_text(totals: pd.DataFrame) -> str:
+    """``Comparison basis: NAME ([assumptions] comparison_basis) — meaning``: the common
+    basis the baseline and post rows of ``totals`` compare on.
+
+    >>> basis_text(pd.DataFrame({"basis": ["same_households"]})).split(" — ")[0]
+    'Comparison basis: same_households ([assumptions] comparison_basis)'
+    """
+    names = sorted(set(totals["basis"].dropna().astype(str))) if "basis" in totals else []
+    if not names:
+        return "Comparison basis: not stated"
+    meanings = "; ".join(COMPARISON_BASES.get(n, n) for n in names)
+    return f"Comparison basis: {', '.join(names)} ([assumptions] comparison_basis) — {meanings}"
 
 
 def completeness_rows(

@@ -88,6 +88,14 @@ def make_channels(line: Line, rp: RegimeParams, interval_s: float | None) -> lis
     melt_ref = max(barrel_sp) if barrel_sp else sum(line.process_window_c) / 2
     bias = rp.temp_bias_c if furnace else 0.0
     gain = 1.0 if furnace else 0.0
+    # Barrel zones and the melt: heated by the line's heaters, with the heaters' ripple.
+    heated: dict[str, Any] = {
+        "tau_heat_s": rp.tau_heat_s,
+        "tau_cool_s": rp.tau_cool_s,
+        "ripple_c": rp.ripple_amplitude_c,
+        "ripple_period_s": rp.ripple_period_s,
+        "disturbance_gain": gain,
+    }
     channels = []
     for i, spec in enumerate(line.sensors):
         sampled = not (spec.counter or spec.event)
@@ -100,29 +108,12 @@ def make_channels(line: Line, rp: RegimeParams, interval_s: float | None) -> lis
         if spec.kind == "barrel_temp":
             hot = float(spec.setpoint) + bias  # type: ignore[arg-type]
             ch = Channel(
-                model="barrel",
-                targets=(amb, hot, hot, hot),
-                tau_heat_s=rp.tau_heat_s,
-                tau_cool_s=rp.tau_cool_s,
-                hot_c=hot,
-                ripple_c=rp.ripple_amplitude_c,
-                ripple_period_s=rp.ripple_period_s,
-                disturbance_gain=gain,
-                **common,
+                model="barrel", targets=(amb, hot, hot, hot), hot_c=hot, **heated, **common
             )
         elif spec.kind == "melt_temp":
             hot = float(melt_ref) + bias
-            ch = Channel(
-                model="melt",
-                targets=(amb, hot, hot + rp.melt_shear_rise_c, hot),
-                tau_heat_s=rp.tau_heat_s,
-                tau_cool_s=rp.tau_cool_s,
-                hot_c=hot,
-                ripple_c=rp.ripple_amplitude_c,
-                ripple_period_s=rp.ripple_period_s,
-                disturbance_gain=gain,
-                **common,
-            )
+            targets = (amb, hot, hot + rp.melt_shear_rise_c, hot)
+            ch = Channel(model="melt", targets=targets, hot_c=hot, **heated, **common)
         elif spec.kind == "mould_temp":
             sp = float(spec.setpoint)  # type: ignore[arg-type]
             ch = Channel(

@@ -135,3 +135,55 @@ def test_chunks_without_throughput_name_the_sensor() -> None:
         stream.add({"zone1_temp": sensors["zone1_temp"]})
     with pytest.raises(ModelError, match="no readings of the throughput sensor 'throughput'"):
         stream.result()
+
+
+def _with_residue(seed: int, *, counter: bool) -> tuple[dict, pd.DataFrame, float]:
+    """The series plus a residue scale: 30 weighings of 0.1-9.9 kg (event), or their
+    running total with a restart from zero after the 20th (counter); and their sum."""
+    sensors, intake = _series(seed, zones_apart=True)
+    rng = np.random.default_rng(seed + 100)
+    t = T0_US + np.sort(rng.choice(HOURS * 3600, 30, replace=False)) * 1_000_000
+    kg = rng.uniform(0.1, 9.9, 30)
+    if counter:
+        running = np.cumsum(kg)
+        running[20:] -= running[19]  # restart: after it the counter reads since zero
+        sensors["residue"] = (t, running)
+    else:
+        sensors["residue"] = (t, kg)
+    return sensors, intake, float(kg.sum())
+
+
+@pytest.mark.parametrize("counter", [False, True])
+@pytest.mark.parametrize("chunk_h", [1, 7, 24])
+def test_residue_scale_chunked_equals_whole_bit_for_bit(counter: bool, chunk_h: int) -> None:
+    # Named case "residue scale": the chunked residue is the whole period's, to the bit,
+    # and both are the sum of the weighings (a counter's restart keeps its new reading).
+    sensors, intake, total = _with_residue(5, counter=counter)
+    params = LineParameters(**{**PARAMS.__dict__, "residue_counter": counter})
+    end = START + timedelta(hours=HOURS)
+    whole = extract_activity_arrays(
+        sensors, params, site="s", line="l", start=START, end=end, intake=intake
+    )
+    stream = ActivityStream(params, site="s", line="l", start=START, end=end)
+    bounds = list(range(T0_US, T0_US + HOURS * 3_600_000_000, chunk_h * 3_600_000_000))
+    for part, weighings in _chunks(sensors, intake, [*bounds, T0_US + HOURS * 3_600_000_000]):
+        stream.add(part, weighings)
+    chunked = stream.result()
+    assert chunked.residue_kg == whole.residue_kg  # exact, not approx
+    # The counter loses the first weighing (its reading before is unknown) unless it
+    # counted from zero: here the first reading is the first weighing itself.
+    expected = total - (sensors["residue"][1][0] if counter else 0.0)
+    assert whole.residue_kg == pytest.approx(expected, rel=1e-12)
+    table = whole.activity_table("post").set_index("quantity")
+    assert table.loc["residue_kg", "source"] == "measured"
+    assert table.loc["residue_kg", "value"] == whole.residue_kg
+
+
+def test_no_residue_reading_means_no_measured_residue() -> None:
+    sensors, intake = _series(3, zones_apart=False)
+    end = START + timedelta(hours=HOURS)
+    whole = extract_activity_arrays(
+        sensors, PARAMS, site="s", line="l", start=START, end=end, intake=intake
+    )
+    assert whole.residue_kg is None
+    assert "residue_kg" not in set(whole.activity_table("post")["quantity"])

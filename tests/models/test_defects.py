@@ -93,7 +93,9 @@ def test_a_survey_without_any_residue_weighing_gives_no_intake() -> None:
     assert "intake_kg" not in set(table["quantity"])
 
 
-PRIMARY_HOSTS = {"toolkit.pops.int"}  # the Toolkit's official web edition
+#: The Toolkit's official web edition; the IPCC-NGGIP site of the 2006 Guidelines
+#: (chapter PDFs, read in byte copies of those files: see the factor notes).
+PRIMARY_HOSTS = {"toolkit.pops.int", "www.ipcc-nggip.iges.or.jp"}
 
 
 def test_a_verified_means_read_in_the_primary_document() -> None:

@@ -11,6 +11,7 @@ import pytest
 from emission_factors.library import load_factors
 from models.errors import ModelError
 from models.factor_choice import FACTOR_CHOICES, factor_choice_sensitivity
+from models.furnace_fuels import FURNACE_FUEL_FACTORS, basis_dimension, fuel_ncv
 from models.mass_balance import FURNACE_FACTORS
 from models.releases import estimate_releases, factor_spread
 from tests.fixtures_activity import activity_rows
@@ -61,6 +62,39 @@ def test_every_furnace_fuel_has_factors_in_the_library_per_tj() -> None:
         for factor_id in ids:
             assert library[factor_id].activity_basis == "fuel_tj", (fuel, factor_id)
     assert FURNACE_FACTORS["electricity"] == ()
+
+
+def test_every_slot_factor_counts_on_its_basis_and_every_fuel_converts() -> None:
+    library = load_factors()
+    for fuel, slots in FURNACE_FUEL_FACTORS.items():
+        for slot in slots:
+            # One slot = one pollutant and vector of one class, on each basis it has.
+            assert len({(library[f].pollutant, library[f].vector) for f in slot.values()}) == 1
+            for basis, factor_id in slot.items():
+                assert library[factor_id].activity_basis == basis, (fuel, factor_id)
+                assert basis_dimension(basis) in ("mass", "energy")
+        # A fuel with factors can always cross between mass and energy.
+        assert (fuel_ncv(fuel) is None) == (slots == ()), fuel
+    # Toolkit 2013 Part II 3e per tonne: the coal classes only, not their proxies.
+    per_tonne = {f: s for f, slots in FURNACE_FUEL_FACTORS.items() for s in slots if "coal_t" in s}
+    assert set(per_tonne) == {"coal", "hicl_coal"}
+
+
+def test_a_configured_source_factor_cannot_change_basis() -> None:
+    q = {"processed_kg": (1000.0, "kg"), "energy_kwh": (2000.0, "kWh")}
+    table = pd.DataFrame(activity_rows("baseline", q))
+    # The energy counter's 3e-hicl-pcddf-air counts per TJ: a per-tonne substitute has no
+    # fuel to convert with, so it is refused; a fuel slot's per-tonne factor may go per TJ.
+    with pytest.raises(ModelError, match="same activity"):
+        estimate_releases(
+            table,
+            load_factors(),
+            draws=10,
+            substitutions={"3e-hicl-pcddf-air": "3e-hicl-pcddf-air-t"},
+        )
+    estimate_releases(
+        table, load_factors(), draws=10, substitutions={"3e-hicl-pcddf-air-t": "3d1-pcddf-air"}
+    )
 
 
 def test_spreads_come_from_the_factor_data_with_a_reason() -> None:

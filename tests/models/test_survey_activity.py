@@ -18,6 +18,7 @@ from models.survey import (
     survey_daily_indicators,
     validate_table,
 )
+from models.survey_evidence import survey_evidence
 from pilot.config import default_config_path, load_config
 from pilot.survey_store import survey_catalog
 
@@ -78,3 +79,41 @@ def test_survey_days_feed_the_before_after_comparison():
     assert energy["baseline_mean"] == pytest.approx((20 + 100 * 26.7 / 3.6) / 800)
     assert energy["post_mean"] == pytest.approx(60 / 800)
     assert energy["completeness_post"] == pytest.approx(28 / 29)
+
+
+def test_survey_furnace_fuels_include_high_chlorine_coal_and_waste_wood():
+    """A surveyed furnace fed with high-chlorine coal or contaminated wood keeps its fuel,
+    so it reaches its own Toolkit class (3e high-chlorine coal per tonne; 3d class 1)."""
+    text = "\n".join(
+        [
+            HEADER,
+            "minh-khai,mk-h01,,2019-06-03,500,50,burned_open,hicl_coal,100",
+            "minh-khai,mk-h02,,2019-06-03,500,50,burned_open,waste_wood,200",
+        ]
+    )
+    result = parse_survey_csv(text.encode(), CATALOG, name="q.csv")
+    assert not result.errors
+    lines = {"minh-khai": "line-1"}
+    table = survey_evidence(result.rows, period="baseline", line_of_site=lines)
+    fuels = table.set_index("quantity")["value"]
+    assert fuels["fuel_kg:hicl_coal"] == pytest.approx(100)
+    assert fuels["fuel_kg:waste_wood"] == pytest.approx(200)
+
+
+def test_surveyed_residue_is_intake_minus_processed_with_the_rate_of_rows_that_give_one():
+    """Two households weigh 10 % residue, a third gives none: its residue is extrapolated
+    at the same rate, so the surveyed residue is 0.1 x 1500 kg, not the assumed share."""
+    text = "\n".join(
+        [
+            HEADER,
+            "minh-khai,mk-h01,,2019-06-03,500,50,burned_open,coal,10",
+            "minh-khai,mk-h02,,2019-06-03,500,50,stored,coal,10",
+            "minh-khai,mk-h03,,2019-06-03,500,,,coal,10",
+        ]
+    )
+    rows = parse_survey_csv(text.encode(), CATALOG, name="q.csv").rows
+    table = survey_evidence(rows, period="baseline", line_of_site={"minh-khai": "line-1"})
+    residue = table.set_index("quantity").loc["residue_kg"]
+    assert residue["value"] == pytest.approx(150.0)
+    assert residue["low"] == pytest.approx(0.8 * 150.0)
+    assert residue["source"].startswith("surveyed")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,20 +17,9 @@ from pilot.config import load_config
 from sensors.publisher import publish
 from sensors.simulator import simulate_line
 from tests.configs import example_config
+from tests.monitoring.collector_process import start_collector
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _start_collector(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen(
-        [sys.executable, "-m", "pilot.cli", "--config", str(config), "collect"],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-        env=env,
-    )
 
 
 def _stored(db: Path) -> list[tuple[str, str, str, int, float]]:
@@ -89,7 +75,7 @@ def test_sigkill_mid_stream_loses_nothing(mosquitto_broker, tmp_path):
     expected.sort()
     total = len(expected)
 
-    collector = _start_collector(config_path, log)
+    collector = start_collector(config_path, log)
     # The broker keeps messages only for a session that exists: wait for the first
     # subscription before publishing, as a deployment does once at installation.
     deadline = time.monotonic() + 30
@@ -126,7 +112,7 @@ def test_sigkill_mid_stream_loses_nothing(mosquitto_broker, tmp_path):
     collector.wait(10)
     assert 0 < stored_at_kill < total, "the kill must land mid-stream"
     time.sleep(1.0)  # the stream goes on while no collector is connected
-    collector = _start_collector(config_path, log)
+    collector = start_collector(config_path, log)
     for thread in publishers:
         thread.join(120)
 

@@ -18,11 +18,8 @@ figures are printed (``pytest -s``) and quoted in the README, "What we guarantee
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -40,26 +37,16 @@ from sensors.publisher import PublishStats, publish
 from sensors.schema import Reading
 from sensors.simulator import simulate_line
 from tests.configs import example_config
+from tests.monitoring.collector_process import start_collector
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.influxdb, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[2]
 OUTAGE_S = 30.0
 #: Wall time over which the devices spread their readings [s]: long enough that every
 #: fault, the 30 s outage included, happens while they publish.
 PUBLISH_WALL_S = 60.0
 START = datetime(2020, 10, 5, 2, 0, tzinfo=UTC)  # 09:00 in Hưng Yên, lines running
 END = START + timedelta(hours=1)
-
-
-def _start_collector(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen(
-        [sys.executable, "-m", "pilot.cli", "--config", str(config), "collect"],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-        env=env,
-    )
 
 
 def _wait_log(log: Path, text: str, occurrences: int, timeout_s: float = 30.0) -> None:
@@ -145,7 +132,7 @@ def test_nothing_lost_through_broker_restart_collector_kill_and_database_outage(
     total = sum(len(d) for d in devices)
     speed = (END - START).total_seconds() / PUBLISH_WALL_S
 
-    collector = _start_collector(config_path, log)
+    collector = start_collector(config_path, log)
     _wait_log(log, "connected to", 1)  # the persistent session exists from now on
 
     results: dict[int, PublishStats | BaseException] = {}
@@ -184,7 +171,7 @@ def test_nothing_lost_through_broker_restart_collector_kill_and_database_outage(
     collector.send_signal(signal.SIGKILL)
     collector.wait(10)
     time.sleep(1.0)
-    collector = _start_collector(config_path, log)
+    collector = start_collector(config_path, log)
     _wait_log(log, "connected to", 3)  # first start, reconnection after restart, restart
     phases["collector killed"] = time.monotonic() - t0
 

@@ -15,11 +15,11 @@ from tests.configs import EXAMPLE, write
 # --- The shipped example ---------------------------------------------------------------
 
 
-def test_example_loads_with_two_lines_of_nine_sensors() -> None:
+def test_example_loads_with_two_lines_of_ten_sensors() -> None:
     config = load_config(default_config_path(), environ={})
     catalog = config.catalog()
     assert catalog.lines() == [("minh-khai", "line-1"), ("phan-boi", "line-1")]
-    assert len(catalog) == 18
+    assert len(catalog) == 20
     for site_id, line_id in catalog.lines():
         specs = catalog.for_line(site_id, line_id)
         assert [s.sensor for s in specs] == [
@@ -32,6 +32,7 @@ def test_example_loads_with_two_lines_of_nine_sensors() -> None:
             "throughput",
             "energy",
             "intake",
+            "residue",  # the pilot line's residue scale (issue 12)
         ]
         assert all(s.unit == KINDS[s.kind] for s in specs)
         assert [s.zone for s in specs if s.kind == "barrel_temp"] == [1, 2, 3, 4]

@@ -14,27 +14,31 @@ from pilot.cli import main
 HEADER = "period,site,line,activity,fuel,value,unit,low,high,source\n"
 
 
-def _run(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, period: str
-) -> pd.DataFrame:
+def _output(tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, *args: str) -> str:
+    """What ``pilot estimate --activity`` prints for the inventory ``rows`` and ``args``."""
     path = tmp_path / "inventory.csv"
     path.write_text(HEADER + rows, encoding="utf-8")
-    code = main(
-        [
-            "estimate",
-            "--activity",
-            str(path),
-            "--period",
-            period,
-            "--format",
-            "csv",
-            "--draws",
-            "200",
-        ]
-    )
+    code = main(["estimate", "--activity", str(path), "--draws", "200", *args])
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    return pd.read_csv(io.StringIO(captured.out))
+    return captured.out
+
+
+def _run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, period: str, *args: str
+) -> pd.DataFrame:
+    out = _output(tmp_path, capsys, rows, "--period", period, "--format", "csv", *args)
+    return pd.read_csv(io.StringIO(out))
+
+
+def _pcddf_air_by_line(totals: pd.DataFrame) -> pd.DataFrame:
+    """The baseline PCDD/F-to-air rows of site ``v``, indexed by line."""
+    return totals[
+        (totals["pollutant"] == "PCDD/F")
+        & (totals["period"] == "baseline")
+        & (totals["site"] == "v")
+        & (totals["vector"] == "air")
+    ].set_index("line")
 
 
 def _one(totals: pd.DataFrame, period: str, pollutant: str, vector: str = "air") -> pd.Series:
@@ -77,35 +81,54 @@ def test_ipcc_2006_vol5_eq5_1_open_burning_co2_by_hand(
     assert _det(totals, "baseline", "CH4") == pytest.approx(13.0)
 
 
+@pytest.mark.parametrize(
+    ("rows", "hicl_ug", "coal_ug", "suffix"),
+    [
+        # UNEP Toolkit 2013 Part II 3e: high-chlorine coal stoves 15 000 µg TEQ/TJ, coal
+        # stoves 100 µg TEQ/TJ. 2 TJ of each on two lines (one given in GJ): 30 000, 200.
+        (
+            "baseline,v,hicl,furnace_fuel,hicl_coal,2,TJ,,,hand\n"
+            "baseline,v,coal,furnace_fuel,coal,2000,GJ,,,hand\n",
+            30_000.0,
+            200.0,
+            "",
+        ),
+        # The same table per tonne of coal (read in a JRC abstract, status secondary):
+        # high-chlorine coal stoves 400 µg TEQ/t, coal stoves 3 µg TEQ/t. 2 t of each
+        # (one given in kg): 800 and 6, with the per-tonne factors and no heating value.
+        (
+            "baseline,v,hicl,furnace_fuel,hicl_coal,2,t,,,hand\n"
+            "baseline,v,coal,furnace_fuel,coal,2000,kg,,,hand\n",
+            800.0,
+            6.0,
+            "-t",
+        ),
+    ],
+)
 def test_toolkit_3e_furnace_per_fuel_by_hand(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    rows: str,
+    hicl_ug: float,
+    coal_ug: float,
+    suffix: str,
 ) -> None:
-    # UNEP Toolkit 2013 Part II 3e: high-chlorine coal stoves 15 000 µg TEQ/TJ, coal
-    # stoves 100 µg TEQ/TJ. 2 TJ of each on two lines (one given in GJ): 30 000 and 200.
-    rows = (
-        "baseline,v,hicl,furnace_fuel,hicl_coal,2,TJ,,,hand\n"
-        "baseline,v,coal,furnace_fuel,coal,2000,GJ,,,hand\n"
-    )
-    totals = _run(tmp_path, capsys, rows, "baseline")
-    line = totals[
-        (totals["pollutant"] == "PCDD/F")
-        & (totals["period"] == "baseline")
-        & (totals["site"] == "v")
-        & (totals["vector"] == "air")
-    ]
-    by_line = line.set_index("line")["deterministic"]
-    assert by_line["hicl"] == pytest.approx(30_000.0)
-    assert by_line["coal"] == pytest.approx(200.0)
+    line = _pcddf_air_by_line(_run(tmp_path, capsys, rows, "baseline"))
+    assert line.loc["hicl", "deterministic"] == pytest.approx(hicl_ug)
+    assert line.loc["coal", "deterministic"] == pytest.approx(coal_ug)
+    assert f"3e-hicl-pcddf-air{suffix};" in line.loc["hicl", "factor_ids"]
+    assert f"3e-coal-pcddf-air{suffix};" in line.loc["coal", "factor_ids"]
 
 
 def test_coal_given_as_mass_uses_the_anthracite_heating_value(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # 1 t of coal x 26.7 GJ/t (IPCC 2006 Vol. 2 Table 1.2, anthracite) = 0.0267 TJ;
-    # x 98 300 kg CO2/TJ (Table 2.5, anthracite, residential) = 2 624.6 kg CO2.
+    # x 98 300 kg CO2/TJ (Table 2.5, anthracite, residential) = 2 624.6 kg CO2. The
+    # PCDD/F counts per tonne (Toolkit 2013 Part II 3e coal stoves, 3 µg TEQ/t): 3.
     totals = _run(tmp_path, capsys, "baseline,v,a,furnace_fuel,coal,1,t,,,hand\n", "baseline")
     assert _det(totals, "baseline", "CO2-fossil") == pytest.approx(0.0267 * 98_300)
-    assert _det(totals, "baseline", "PCDD/F") == pytest.approx(0.0267 * 100)
+    assert _det(totals, "baseline", "PCDD/F") == pytest.approx(3.0)
 
 
 def test_reduction_with_residue_still_burned_after(
@@ -152,3 +175,104 @@ def test_bad_rows_are_named_by_file_and_line_and_nothing_is_computed(
         assert f"{path}:{line}: " in captured.err
         assert word in captured.err
     assert f"{path}:2:" not in captured.err
+
+
+# -- furnace factors per fuel on the basis the data give (issue 12 item 4) -------------
+
+
+def _furnace_rows(by_source: pd.DataFrame) -> pd.DataFrame:
+    """The furnace rows of ``--by-source``; an empty ``conversion`` reads as ``""``."""
+    return by_source[by_source["source"] == "furnace_fuel"].fillna({"conversion": ""})
+
+
+def test_wood_and_coal_furnaces_get_their_own_factor_class_and_basis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = (
+        "baseline,v,coal-line,furnace_fuel,coal,2,t,,,hand\n"
+        "baseline,v,wood-line,furnace_fuel,wood,2,t,,,hand\n"
+        "baseline,v,meter,furnace_fuel,coal,0.5,TJ,,,energy counter\n"
+    )
+    furnace = _furnace_rows(_run(tmp_path, capsys, rows, "baseline", "--by-source"))
+    pcddf = furnace[furnace["pollutant"] == "PCDD/F"].set_index("line")
+    # Coal by mass: Toolkit 2013 Part II 3e coal stoves per tonne, 3 µg TEQ/t x 2 t.
+    coal = pcddf.loc["coal-line"]
+    assert (coal["factor_ids"], coal["basis"], coal["conversion"]) == (
+        "3e-coal-pcddf-air-t",
+        "coal_t",
+        "",
+    )
+    assert coal["class_code"] == "3e class coal"
+    assert (coal["activity"], coal["activity_unit"]) == (2.0, "t")
+    assert coal["deterministic"] == pytest.approx(6.0)
+    # Wood by mass: 3d virgin wood has a per-TJ factor only (100 µg TEQ/TJ), so 2 t x
+    # 15.6 MJ/kg (IPCC 2006 Vol. 2 Table 1.2) = 0.0312 TJ, and the row says so.
+    wood = pcddf.loc["wood-line"]
+    assert (wood["factor_ids"], wood["basis"]) == ("3d2-pcddf-air", "fuel_tj")
+    assert wood["class_code"].startswith("3d class virgin wood")
+    assert "NCV 15.6 MJ/kg" in wood["conversion"]
+    assert "Table 1.2" in wood["conversion"]
+    assert wood["deterministic"] == pytest.approx(2 * 15.6e-3 * 100)
+    # Coal by energy (a counter): the per-TJ factor, 100 µg TEQ/TJ x 0.5 TJ.
+    meter = pcddf.loc["meter"]
+    assert (meter["factor_ids"], meter["basis"], meter["conversion"]) == (
+        "3e-coal-pcddf-air",
+        "fuel_tj",
+        "",
+    )
+    assert meter["deterministic"] == pytest.approx(50.0)
+    # The IPCC GHG factors exist per TJ only: a coal mass reaches them through its NCV.
+    co2 = furnace[(furnace["pollutant"] == "CO2-fossil") & (furnace["line"] == "coal-line")]
+    assert "NCV 26.7 MJ/kg" in co2["conversion"].iloc[0]
+    assert co2["deterministic"].iloc[0] == pytest.approx(2 * 26.7e-3 * 98_300)
+
+
+def test_waste_plastic_mass_counts_per_tj_through_its_own_heating_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The 3e high-chlorine per-tonne factor is per tonne of coal: waste plastic borrows
+    # the class per TJ only. 1 t x 30 MJ/kg (design assumption) = 0.03 TJ x 15 000.
+    rows = "baseline,v,a,furnace_fuel,waste_plastic,1,t,,,x\n"
+    furnace = _furnace_rows(_run(tmp_path, capsys, rows, "baseline", "--by-source"))
+    row = furnace[furnace["pollutant"] == "PCDD/F"].iloc[0]
+    assert (row["factor_ids"], row["basis"]) == ("3e-hicl-pcddf-air", "fuel_tj")
+    assert "NCV 30 MJ/kg" in row["conversion"]
+    assert "design assumption" in row["conversion"]
+    assert row["deterministic"] == pytest.approx(0.03 * 15_000)
+
+
+def test_table_output_names_each_fuel_factor_and_basis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "baseline,v,a,furnace_fuel,coal,2,t,,,hand\nbaseline,v,b,furnace_fuel,wood,2,t,,,x\n"
+    out = _output(tmp_path, capsys, rows, "--period", "baseline")
+    block = out.split("Furnace factors per fuel")[1]
+    assert "3e-coal-pcddf-air-t" in block
+    assert "coal_t" in block
+    assert "3d2-pcddf-air" in block
+    assert "NCV 15.6 MJ/kg" in block
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [
+        # Toolkit 2013 Part II 3e per tonne: high-chlorine 400, coal 3 µg TEQ/t; 3d class 1
+        # contaminated biomass per TJ only: 2 t x 26.7 MJ/kg = 0.0534 TJ x 1 500.
+        ("t", {"as configured": 800.0, "3e ordinary": 6.0, "3d contaminated": 0.0534 * 1500}),
+        # Per TJ: 3e high-chlorine 15 000, coal 100, 3d class 1 1 500 µg TEQ/TJ; 2 TJ.
+        ("TJ", {"as configured": 30_000.0, "3e ordinary": 200.0, "3d contaminated": 3000.0}),
+    ],
+)
+def test_high_chlorine_against_ordinary_coal_on_either_basis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], unit: str, expected: dict[str, float]
+) -> None:
+    rows = (
+        f"baseline,v,a,furnace_fuel,hicl_coal,2,{unit},,,hand\n"
+        f"post,v,a,furnace_fuel,hicl_coal,2,{unit},,,hand\n"
+    )
+    frame = _run(tmp_path, capsys, rows, "compare", "--sensitivity")
+    base = frame[(frame["period"] == "baseline") & (frame["vector"] == "air")]
+    for name, value in expected.items():
+        hit = base[base["choice"].str.contains(name)]
+        assert len(hit) == 1, name
+        assert hit["deterministic"].iloc[0] == pytest.approx(value, rel=1e-9), name

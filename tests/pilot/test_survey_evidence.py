@@ -5,7 +5,6 @@ and the reduction below 100 %."""
 from __future__ import annotations
 
 import io
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 
 from pilot.cli import main
 from tests.demo_folder import demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text
 
 BASELINE_SURVEY = (
     "site,household,date,plastic_processed_kg,residue_kg,residue_fate,fuel_type,fuel_kg,"
@@ -54,7 +53,11 @@ def test_surveys_drive_baseline_and_post(
         seed=5,
     )
     before = _estimate(made.config_file, capsys)
-    assert "assumed residue shares" in _row(before, "baseline")["evidence"]
+    # The example line weighs its residue: measured, only the fate shares are assumed.
+    tags = _row(before, "baseline")["evidence"].split("; ")
+    assert "residue measured" in tags
+    assert "assumed fate shares" in tags
+    assert "assumed residue share" not in tags
     assert _row(before, "post")["deterministic"] == 0.0
 
     baseline_file = tmp_path / "baseline.csv"
@@ -68,16 +71,26 @@ def test_surveys_drive_baseline_and_post(
     after = _estimate(made.config_file, capsys)
     base = _row(after, "baseline")
     # The baseline now rests on the survey: 160 kg burned (the two rows' residue) at 6b
-    # class 3 (40 µg TEQ/t), plus the coal and wood furnaces at their own classes.
+    # class 3 (40 µg TEQ/t), plus the coal and wood furnaces at their own classes, each
+    # on the basis its class has for a fuel mass (issue 12 item 4).
     assert base["evidence"] == "surveyed"
     assert base["deterministic"] != _row(before, "baseline")["deterministic"]
     burned_ug = 0.160 * 40
-    coal_ug = 60 * 26.7e-6 * 100  # 60 kg coal x 26.7 MJ/kg -> TJ x 3e coal 100 µg TEQ/TJ
+    coal_ug = 0.060 * 3  # 60 kg coal x Toolkit 2013 Part II 3e coal stoves, 3 µg TEQ/t
     wood_ug = 80 * 15.6e-6 * 100  # 80 kg wood x 15.6 MJ/kg -> TJ x 3d virgin wood 100
     assert base["deterministic"] == pytest.approx(burned_ug + coal_ug + wood_ug, rel=1e-6)
     factors = str(base["factor_ids"])
-    assert "3e-coal-pcddf-air" in factors
+    assert "3e-coal-pcddf-air-t" in factors
     assert "3d2-pcddf-air" in factors
+    args = ["--config", str(made.config_file), "estimate", "--period", "baseline"]
+    assert main([*args, "--site", "minh-khai", "--by-source", "--format", "csv"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out), keep_default_na=False)
+    furnace = rows[(rows["source"] == "furnace_fuel") & (rows["pollutant"] == "PCDD/F")]
+    by_fuel = furnace.set_index("fuel")
+    assert by_fuel.loc["coal", "factor_ids"] == "3e-coal-pcddf-air-t"
+    assert by_fuel.loc["coal", "basis"] == "coal_t"
+    assert by_fuel.loc["wood", "factor_ids"] == "3d2-pcddf-air"
+    assert "NCV 15.6 MJ/kg" in by_fuel.loc["wood", "conversion"]
     # The post survey records 10 kg still burned: post above 0, reduction below 100 %.
     post = _row(after, "post")
     assert post["deterministic"] == pytest.approx(0.010 * 40, rel=1e-6)
@@ -93,10 +106,5 @@ def test_surveys_drive_baseline_and_post(
     releases = pd.read_csv(tmp_path / "ev-releases.csv")
     base_rows = releases[(releases["period"] == "baseline") & (releases["site"] == "minh-khai")]
     assert set(base_rows["evidence"]) == {"surveyed"}
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    text = pdf_text(pdf)
     assert "baseline: surveyed" in " ".join(text.split())

@@ -11,12 +11,11 @@ import pytest
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
 from tests.demo_folder import demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text, require_binary
 
 
 @pytest.mark.slow
 def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys):
-    pdftotext = require_binary("pdftotext")
     pdfinfo = require_binary("pdfinfo")
     config = load_config(default_config_path())
     made = demo_folder(
@@ -38,16 +37,7 @@ def test_daily_report_has_one_page_per_line_with_names_and_date(tmp_path, capsys
     assert capsys.readouterr().out.strip() == str(pdf)
     info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Pages:\s+2$", info, re.MULTILINE), info
-    pages = []
-    for page in (1, 2):
-        pages.append(
-            subprocess.run(
-                [pdftotext, "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
+    pages = [pdf_text(pdf, ("-f", str(page), "-l", str(page), "-layout")) for page in (1, 2)]
     for text, site in zip(pages, config.sites, strict=True):
         line = site.lines[0]
         assert line.name in text

@@ -8,7 +8,6 @@ tables beside it must match the model; a period without data must stop the comma
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,9 @@ import pytest
 from emission_factors.library import load_factors
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
+from models.draws import HEADLINE_BASES
 from models.factor_choice import FACTOR_CHOICES
+from models.releases import Estimate
 from pilot.cli import main
 from pilot.config import default_config_path, load_config
 from pilot.pipeline.activity import extract_windows
@@ -28,7 +29,7 @@ from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
 from reports.evaluation import CSV_TABLES, UNVERIFIED_FLAG, csv_path, fmt, interval
 from tests.demo_folder import demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text
 
 CONFIG = load_config(default_config_path())
 SITE, LINE = "minh-khai", "line-1"
@@ -50,38 +51,37 @@ def _folder(path: Path, *, simulate: set[str]) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    folder = _folder(tmp_path_factory.mktemp("evaluation"), simulate={"baseline", "post"})
-    out = folder / "out" / "evaluation.pdf"
-    code = main(
+def _report_command(folder: Path, out: Path, *options: str) -> int:
+    """``pilot -q report evaluation`` of SITE on ``folder``'s data into ``out``."""
+    config = str(folder / "pilot.toml")
+    return main(
         [
             "-q",
             "report",
             "evaluation",
             "--config",
-            str(folder / "pilot.toml"),
+            config,
             "--site",
             SITE,
             "--out",
             str(out),
-            "--draws",
-            str(DRAWS),
-            "--seed",
-            str(SEED),
+            *options,
         ]
     )
-    assert code == 0
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(out), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return folder, out, text
 
 
-def _model(folder: Path):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    folder = _folder(tmp_path_factory.mktemp("evaluation"), simulate={"baseline", "post"})
+    out = folder / "out" / "evaluation.pdf"
+    assert _report_command(folder, out, "--draws", str(DRAWS), "--seed", str(SEED)) == 0
+    return folder, out, pdf_text(out)
+
+
+@pytest.fixture(scope="module")
+def model(report: tuple[Path, Path, str]) -> Estimate:
+    """The release model on the report's data and settings, computed once for the tests."""
+    folder, _, _ = report
     config = load_config(folder / "pilot.toml")
     windows = period_windows(config, COMPARED_KINDS, site=SITE)
     with DataSource(config) as source:
@@ -91,9 +91,11 @@ def _model(folder: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) -> None:
-    folder, _, text = report
-    totals = _model(folder).totals
+def test_pdf_prints_the_release_model_results(
+    report: tuple[Path, Path, str], model: Estimate
+) -> None:
+    _, _, text = report
+    totals = model.totals
     for period in ("baseline", "post", "reduction"):
         row = totals[
             (totals["period"] == period)
@@ -104,7 +106,9 @@ def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) ->
         # The headline (median of the draws), as on the household page; mean secondary.
         assert interval(row["headline"], row["p2_5"], row["p97_5"]) in text
         single = ";" not in row["factor_ids"]
-        assert row["headline"] == (row["deterministic"] if single else row["median"])
+        by_det = single and row["headline_basis"] == HEADLINE_BASES[0]
+        assert row["headline"] == (row["deterministic"] if by_det else row["median"])
+        assert row["p2_5"] <= row["headline"] <= row["p97_5"]  # never outside (issue 12)
     reduction = totals[
         (totals["period"] == "reduction")
         & (totals["site"] == "all")
@@ -117,12 +121,14 @@ def test_pdf_prints_the_release_model_results(report: tuple[Path, Path, str]) ->
 
 
 @pytest.mark.slow
-def test_csv_tables_exist_and_match_the_models(report: tuple[Path, Path, str]) -> None:
-    folder, out, _ = report
+def test_csv_tables_exist_and_match_the_models(
+    report: tuple[Path, Path, str], model: Estimate
+) -> None:
+    _, out, _ = report
     for name in CSV_TABLES:
         assert csv_path(out, name).exists(), name
     releases = pd.read_csv(csv_path(out, "releases"))
-    totals = _model(folder).totals
+    totals = model.totals
     merged = releases.merge(
         totals, on=["period", "site", "line", "pollutant", "vector"], suffixes=("", "_model")
     )
@@ -189,14 +195,17 @@ def test_factor_choices_side_by_side_in_pdf_and_csv(report: tuple[Path, Path, st
 
 
 @pytest.mark.slow
-def test_every_page_has_the_reproducibility_footer(report: tuple[Path, Path, str]) -> None:
+def test_every_page_has_the_reproducibility_footer(
+    report: tuple[Path, Path, str], model: Estimate
+) -> None:
     folder, _, text = report
     digest = hashlib.sha256((folder / "pilot.toml").read_bytes()).hexdigest()
-    version = _model(folder).factor_set_version
+    version = model.factor_set_version
     pages = [p for p in text.split("\f") if p.strip()]
-    assert (
-        len(pages) == 7
-    )  # method, indicators, releases, factor choice, factors, assumptions, figure
+    # method, indicators, releases, factor choice, factors, assumptions, figure; the
+    # assumptions (with the residue check and line-processing keys) run onto a second page
+    assert len(pages) == 8
+    assert sum("Assumptions (continued)" in p for p in pages) == 1
     for page in pages:
         assert f"Configuration sha256 {digest}" in page
         assert f"factor set {version}" in page
@@ -238,21 +247,7 @@ def test_period_without_data_exits_nonzero_with_message(
 ) -> None:
     folder = _folder(tmp_path / "d", simulate={"baseline"})
     out = tmp_path / "r" / "evaluation.pdf"
-    code = main(
-        [
-            "-q",
-            "report",
-            "evaluation",
-            "--config",
-            str(folder / "pilot.toml"),
-            "--site",
-            SITE,
-            "--out",
-            str(out),
-            "--draws",
-            "100",
-        ]
-    )
+    code = _report_command(folder, out, "--draws", "100")
     captured = capsys.readouterr()
     assert code != 0
     assert f"no readings of {SITE}/{LINE} for the post period" in captured.err
@@ -281,12 +276,7 @@ def test_a_table_longer_than_its_page_continues_on_the_next(tmp_path: Path) -> N
     assert len(doc.pages) > 1
     assert last is doc.pages[-1]
     assert MARGINS.bottom <= bottom < 0.86
-    text = subprocess.run(
-        [require_binary("pdftotext"), "-layout", str(tmp_path / "long.pdf"), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    text = pdf_text(tmp_path / "long.pdf")
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) == len(doc.pages)
     assert all(f"row-{i:03d}" in text for i in range(90))

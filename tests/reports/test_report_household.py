@@ -32,7 +32,7 @@ from pilot.survey_store import SurveyStore, import_file
 from reports.household import font_path, month_bounds
 from reports.i18n import MESSAGES, number, significant
 from tests.demo_folder import demo_folder
-from tests.servers import require_binary
+from tests.servers import pdf_text, require_binary
 
 CONFIG = load_config(default_config_path())
 DRAWS = 2000  # a quick Monte Carlo; the command and the test must use the same
@@ -94,10 +94,7 @@ def _line_kwh_per_kg(
 
 
 def _text(pdf: Path) -> str:
-    pdftotext = require_binary("pdftotext")
-    text = subprocess.run(
-        [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    text = pdf_text(pdf, ())
     return unicodedata.normalize("NFC", re.sub(r"\s+", " ", text))
 
 

@@ -13,7 +13,6 @@ import json
 import signal
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,31 @@ import pytest
 from pilot.wiring import make_collector
 from tests.fixtures_modbus import ModbusServer
 from tests.sensors.modbus_agent_rig import (
-    PID_PV,
+    AgentRun,
     agent_config,
     at,
     device_toml,
     one_pid_zone,
-    run_agent,
+    pid_point,
     stored_values,
+    tcp_device,
+    unique_prefix,
     words,
 )
+from tests.servers import wait_until
 
 pytestmark = pytest.mark.mosquitto
 
 
 @pytest.mark.slow
 def test_tcp_devices_decoded_values_stored_through_mosquitto(mosquitto_broker, tmp_path):
-    prefix = f"mb{uuid.uuid4().hex[:8]}"
+    prefix = unique_prefix("mb")
+    expected = {
+        "zone1_temp": 231.5,
+        "throughput": 84.25,
+        "energy": 12345.67,
+        "mould_temp": 40.5,
+    }
     pid = ModbusServer(
         {
             1: {"holding": at(0, words(231.5, "int16", scale=0.1))},
@@ -59,24 +67,17 @@ def test_tcp_devices_decoded_values_stored_through_mosquitto(mosquitto_broker, t
             tmp_path,
             mosquitto_broker.url,
             prefix,
-            device_toml(
+            tcp_device(
                 "zone-pid",
-                [
-                    {"sensor": "zone1_temp", "preset": PID_PV, "interval_s": 0.2},
-                    {"sensor": "melt_temp", "preset": PID_PV, "unit_id": 2, "interval_s": 0.2},
-                ],
-                transport="tcp",
-                host="127.0.0.1",
-                port=pid.port,
+                [pid_point("zone1_temp", 0.2), pid_point("melt_temp", 0.2, unit_id=2)],
+                pid.port,
             )
-            + device_toml(
+            + tcp_device(
                 "belt-scale",
                 [{"sensor": "throughput", "preset": "weighing-indicator.rate", "interval_s": 0.2}],
-                transport="tcp",
-                host="127.0.0.1",
-                port=scale.port,
+                scale.port,
             )
-            + device_toml(
+            + tcp_device(
                 "panel-meter",
                 [
                     {
@@ -95,23 +96,21 @@ def test_tcp_devices_decoded_values_stored_through_mosquitto(mosquitto_broker, t
                         "interval_s": 0.2,
                     },
                 ],
-                transport="tcp",
-                host="127.0.0.1",
-                port=meter.port,
+                meter.port,
                 unit_id=7,
             ),
         )
-        agent, collector, _ = run_agent(config, tmp_path, 2.0)
+        with AgentRun(config, tmp_path) as run:
+            wait_until(
+                lambda: run.polled_each([*expected, "melt_temp"], at_least=3),
+                60,
+                "three polled readings of every sensor",
+            )
+        agent, collector = run.agent, run.collector
     finally:
         for server in (pid, scale, meter):
             server.stop()
     stored = stored_values(config)
-    expected = {
-        "zone1_temp": 231.5,
-        "throughput": 84.25,
-        "energy": 12345.67,
-        "mould_temp": 40.5,
-    }
     for sensor, value in expected.items():
         values = [v for _, v in stored.get(sensor, [])]
         assert len(values) >= 3, f"{sensor}: {len(values)} readings stored"
@@ -129,7 +128,7 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
     mosquitto_broker, tmp_path, serial_pair
 ):
     device_end, gateway_end = serial_pair
-    prefix = f"rtu{uuid.uuid4().hex[:8]}"
+    prefix = unique_prefix("rtu")
     server = ModbusServer(
         {
             1: {"holding": at(0, words(165.2, "int16", scale=0.1))},
@@ -145,7 +144,7 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
             prefix,
             device_toml(
                 "zone3-pid",
-                [{"sensor": "zone3_temp", "preset": PID_PV, "interval_s": 0.3}],
+                [pid_point("zone3_temp", 0.3)],
                 transport="rtu",
                 serial_port=gateway_end,
                 baudrate=19200,
@@ -171,11 +170,18 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
                 unit_id=2,
             ),
         )
-        agent, _, _ = run_agent(config, tmp_path, 3.0)
+        expected = {"zone3_temp": 165.2, "zone4_temp": 195.0}
+        with AgentRun(config, tmp_path) as run:
+            wait_until(
+                lambda: run.polled_each(expected, at_least=3),
+                60,
+                "three polled readings of every sensor",
+            )
+        agent = run.agent
     finally:
         server.stop()
     stored = stored_values(config)
-    for sensor, value in {"zone3_temp": 165.2, "zone4_temp": 195.0}.items():
+    for sensor, value in expected.items():
         values = [v for _, v in stored.get(sensor, [])]
         assert len(values) >= 3, f"{sensor}: {len(values)} readings stored; {agent.faults()}"
         assert values == pytest.approx([value] * len(values), rel=1e-9), sensor
@@ -185,7 +191,7 @@ def test_rtu_units_on_a_serial_pair_stored_through_mosquitto(
 
 @pytest.mark.slow
 def test_pilot_agent_command_runs_until_sigterm(mosquitto_broker, tmp_path):
-    prefix = f"cli{uuid.uuid4().hex[:8]}"
+    prefix = unique_prefix("cli")
     server, config = one_pid_zone(tmp_path, mosquitto_broker.url, prefix, 199.9, interval_s=0.2)
     assert config.path is not None
     collector = make_collector(config)
