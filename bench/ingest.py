@@ -6,6 +6,7 @@ ports in temporary folders, and stops them)::
     python bench/ingest.py                 # one collector
     python bench/ingest.py --collectors 2  # also two collectors in a share group
     python bench/ingest.py --inflight 20   # Mosquitto's default in-flight window
+    python bench/ingest.py --compare       # before/after issue 15 side by side, one run
 
 For single-reading messages and for batched messages of 10 readings it prints, in
 readings per second:
@@ -58,6 +59,7 @@ if str(ROOT) not in sys.path:
 
 from bench.ingest_baselines import drain_sub, influx_direct, prime_sub  # noqa: E402
 from bench.ingest_collector import latency_run, prime, run_collectors, worker  # noqa: E402
+from bench.ingest_compare import compare  # noqa: E402
 from bench.ingest_stream import publish_backlog, sensor_topics  # noqa: E402
 from bench.servers import start_influxd, start_mosquitto  # noqa: E402
 
@@ -79,6 +81,15 @@ def main() -> None:
         default=1000,
         help="Mosquitto max_inflight_messages of the bench's broker (default 1000; "
         "Mosquitto's own default is 20)",
+    )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="instead: the collector before issue 15 (json, stock paho, 1 process) and "
+        "after (1 process, --workers processes, pilot collect --workers) side by side",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes of the new path in --compare"
     )
     parser.add_argument("--latency-rate", type=float, default=1000.0, help="readings/s for (d)")
     parser.add_argument("--latency-s", type=float, default=10.0, help="seconds of (d)")
@@ -105,6 +116,9 @@ def main() -> None:
         influxd = start_influxd(folder / "influx")
         port, url = broker.port, influxd.url
         try:
+            if args.compare:
+                compare(args, broker, influxd, folder)
+                return
             for per_message in (1, 10):
                 # Batches carry 10 readings per message: 4x the readings keep the run
                 # long enough (several seconds) to be a sustained rate.

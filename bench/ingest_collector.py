@@ -22,8 +22,27 @@ from bench.ingest_stream import PREFIX, T0_MS, catalog, sensor_topics, unit_of
 INGEST = Path(__file__).with_name("ingest.py")
 
 
+def use_old_path() -> None:
+    """Make this process's collector take the path before issue 15: the standard json
+    decoder, paho's own client, one ``ack()`` (one wake-up, one ``send``) per message."""
+    import paho.mqtt.client as mqtt
+
+    from monitoring.collector import session
+    from sensors import schema
+
+    class StockClient(mqtt.Client):
+        def ack_many(self, mids) -> None:  # type: ignore[no-untyped-def]
+            for mid in mids:
+                self.ack(mid, 1)
+
+    schema.FAST_JSON = False
+    session.CollectorClient = StockClient  # type: ignore[assignment,misc]
+
+
 def worker(spec: dict) -> None:
     """Run one collector until SIGTERM, printing progress as JSON lines on stdout."""
+    if spec.get("old_path"):
+        use_old_path()
     from monitoring.collector import Collector
     from monitoring.quarantine import Quarantine
     from monitoring.spool import Spool
@@ -54,6 +73,7 @@ def worker(spec: dict) -> None:
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     started = time.time()  # the backlog is waiting: the clock runs from the connection
+    cpu_start = _cpu_s()
     collector.start()
     if spec["prime"]:
         collector.stop()  # the session and its subscription stay at the broker
@@ -76,6 +96,9 @@ def worker(spec: dict) -> None:
                 "stored": s.readings_stored,
                 "quarantined": s.quarantined,
                 "started": started,
+                # CPU time of the process from its connection on [s]: what a reading
+                # costs, less sensitive than the wall-time rate to a busy machine.
+                "cpu_s": _cpu_s() - cpu_start,
                 "last_stored": stored_at[0],
                 "rss_mib": rss_kib / 1024,
                 "p50": latencies[len(latencies) // 2] if latencies else None,
@@ -85,6 +108,13 @@ def worker(spec: dict) -> None:
         ),
         flush=True,
     )
+
+
+def _cpu_s() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Worker:
@@ -135,6 +165,7 @@ def run_collectors(
         "seconds": seconds,
         "rate": stored / seconds if seconds > 0 else float("nan"),
         "rss_mib": max(f["rss_mib"] for f in finals),
+        "cpu_us_per_reading": sum(f.get("cpu_s", 0.0) for f in finals) / max(stored, 1) * 1e6,
         "shares": [f["stored"] for f in finals],
     }
 

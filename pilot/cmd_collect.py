@@ -13,28 +13,53 @@ from pathlib import Path
 
 from pilot.errors import EXIT_OK, PilotError
 
-__all__ = ["member_path", "register"]
+__all__ = ["register"]
 
 log = logging.getLogger("upops")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
+    from pilot.collect_workers import member_path
     from pilot.context import load_config_arg
     from pilot.wiring import make_alarm_service, make_collector
 
     config = load_config_arg(args.config)
     group = getattr(args, "group", None)
     client_id = getattr(args, "client_id", None)
-    if group is not None and client_id is None:
+    if getattr(args, "workers", 1) < 1:
+        raise PilotError("--workers must be at least 1")
+    if group is not None and client_id is None and getattr(args, "workers", 1) == 1:
         # Members of a group sharing one client id would take the session from each
         # other (the broker disconnects the older one); each needs a stable id of its own.
         raise PilotError(
             "--group needs --client-id: give each collector of the group its own stable id "
             "(e.g. --client-id collector-1), so its persistent session survives restarts"
         )
+    workers = getattr(args, "workers", 1) or 1
     broker = config.broker.with_client_id(client_id) if client_id else config.broker
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if workers > 1:
+        from pilot.collect_workers import run_workers
+
+        # Ctrl-C sets the event too: the parent then stops its members in order.
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        name = group or _group_name(broker.client_id)
+        log.info(
+            "collecting $share/%s/%s/+/+/+ with %d processes into the %s store",
+            name,
+            config.topic_prefix,
+            workers,
+            config.store.kind,
+        )
+        return run_workers(
+            config,
+            config_arg=args.config,
+            workers=workers,
+            group=name,
+            base_client_id=broker.client_id,
+            stop=stop,
+        )
     if group is not None:
         # Alarms need every reading of a line; a group member sees only its share, so it
         # would raise false "silent"/"stuck" alarms. Alarm evaluation stays with a
@@ -69,16 +94,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def member_path(path: Path, client_id: str | None) -> Path:
-    """``path`` with the group member's client id before the suffix.
+def _group_name(client_id: str) -> str:
+    """The share group of ``--workers`` without ``--group``: the client id, as one level.
 
-    The spool and quarantine are SQLite files a process owns; two members on one machine
-    must not share them (e.g. ``spool.sqlite`` becomes ``spool.collector-1.sqlite``).
+    >>> _group_name("upops collector/1")
+    'upops_collector_1'
     """
-    if not client_id:
-        return path
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in client_id)
-    return path.with_name(f"{path.stem}.{safe}{path.suffix}")
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in client_id)[:64]
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
@@ -126,6 +148,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="ID",
         help="MQTT client id of this collector instead of [broker] client_id; stable "
         "across restarts, different for every member of a group",
+    )
+    collect.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N collector processes in one shared-subscription group (--group, or the "
+        "client id) with client ids <client_id>-1 .. -N; this process evaluates the alarms "
+        "once on what they store. Keep N the same across restarts",
     )
     collect.set_defaults(func=cmd_collect)
 

@@ -87,14 +87,21 @@ class BrokerSettings:
 
 
 def make_client(
-    settings: BrokerSettings, *, clean_session: bool, manual_ack: bool = False
+    settings: BrokerSettings,
+    *,
+    clean_session: bool,
+    manual_ack: bool = False,
+    client_class: type[mqtt.Client] = mqtt.Client,
 ) -> mqtt.Client:
     """A paho-mqtt 2 client (MQTT 3.1.1) configured from ``settings``; not yet connected.
+
+    ``client_class`` is ``paho.mqtt.client.Client`` or a subclass of it (the collector's
+    buffered client).
 
     The automatic reconnect of ``loop_start`` uses exponential backoff from
     :data:`RECONNECT_MIN_S` to :data:`RECONNECT_MAX_S`.
     """
-    client = mqtt.Client(
+    client = client_class(
         callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
         client_id=settings.client_id,
         clean_session=clean_session,

@@ -15,9 +15,11 @@ import queue
 import re
 import threading
 import time
+from typing import cast
 
 import paho.mqtt.client as mqtt
 
+from monitoring.collector.client import CollectorClient
 from monitoring.collector.decode import Message
 from monitoring.errors import MonitoringError
 from sensors.mqtt import BrokerSettings, make_client
@@ -72,7 +74,7 @@ class Session:
         self.messages: queue.SimpleQueue[Message] = queue.SimpleQueue()
         self.connected = threading.Event()
         self._stopping = stopping
-        self._client: mqtt.Client | None = None
+        self._client: CollectorClient | None = None
         self._last_error: str | None = None
 
     @property
@@ -94,7 +96,12 @@ class Session:
         MonitoringError
             If the connection cannot even be attempted (bad host, no network).
         """
-        client = make_client(self.broker, clean_session=False, manual_ack=True)
+        client = cast(
+            CollectorClient,
+            make_client(
+                self.broker, clean_session=False, manual_ack=True, client_class=CollectorClient
+            ),
+        )
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -124,13 +131,13 @@ class Session:
         )
 
     def ack(self, messages: list[Message]) -> None:
-        """Acknowledge ``messages`` to the broker, in the order they arrived."""
+        """Acknowledge ``messages`` to the broker, in the order they arrived: the PUBACKs
+        of the whole batch in one write (:meth:`CollectorClient.ack_many`)."""
         client = self._client
         if client is None:
             return
-        for msg in messages:
-            if msg.qos > 0:
-                client.ack(msg.mid, msg.qos)
+        # The session subscribes with QoS 1, so messages come with QoS 0 or 1.
+        client.ack_many([msg.mid for msg in messages if msg.qos == 1])
 
     def publish(self, topic: str, payload: bytes, qos: int) -> None:
         """Publish on this connection (confirmations); dropped while disconnected."""

@@ -72,6 +72,17 @@ class CollectorSettings:
         meaning="Size bound of the spooled readings. When full, the collector stops "
         "acknowledging and the broker keeps the rest.",
     )
+    workers_reorder_ms: Integer = setting(
+        2000,
+        unit="ms",
+        ge=0,
+        meaning="With ``pilot collect --workers N``: how long the parent holds readings "
+        "the members report as stored before its alarm evaluation takes them in device-time "
+        "order. Members split each sensor's stream and report when their own writes "
+        "return; a reading reported later than this after a newer one of its sensor is "
+        "skipped by the alarms (still stored). Alarms come this much later; keep it well "
+        "below the silence limits.",
+    )
 
 
 #: Rules whose minimum duration and hysteresis a ``[alarms.<rule>]`` table may set.
