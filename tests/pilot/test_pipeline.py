@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from models.activity import extract_activity_arrays
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import load_config
 from pilot.errors import PilotError
-from pilot.pipeline.activity import extract_windows
+from pilot.pipeline.activity import extract_windows, line_parameters
 from pilot.pipeline.estimate import MonteCarlo
 from pilot.pipeline.evaluation import evaluation_data
 from pilot.pipeline.source import DataSource
@@ -143,3 +145,40 @@ def test_a_window_without_readings_names_line_and_period(folder) -> None:  # typ
     windows = period_windows(config, ("post",), site="phan-boi")
     with DataSource(config) as source, pytest.raises(PilotError, match="no readings of phan-boi"):
         extract_windows(config, source, windows)
+
+
+def test_sensors_only_counted_give_the_activity_of_reading_them(two_days) -> None:  # type: ignore[no-untyped-def]
+    # The mould temperature is no input of the model: the store counts it instead of
+    # reading it, and the activity (its completeness too) is that of reading every sensor.
+    config_file, config = two_days
+    line = config.line(SITE, LINE)
+    params = line_parameters(line, config.line_states)
+    only_counted = [s.sensor for s in line.sensors if s.sensor not in params.valued_sensors]
+    assert only_counted == ["mould_temp"]
+    store = CountingStore(config_file.parent / "readings.sqlite")
+    (window,) = period_windows(config, ("post",), site=SITE)
+    with DataSource(config, store=store) as source:
+        got = extract_windows(config, source, [window], by_day=True, chunk_days=10)
+        series = store.read_series(site=SITE, line=LINE, start=window.start, end=window.end)
+    assert set(only_counted) <= series.keys()
+    weighings = series.pop(params.intake_sensor)
+    intake = pd.DataFrame({"household": weighings.households, "value": weighings.values})
+    arrays = {sensor: (s.times_us, s.values) for sensor, s in series.items()}
+    arrays[params.intake_sensor] = (weighings.times_us, weighings.values)
+    expected = extract_activity_arrays(
+        arrays,
+        params,
+        site=SITE,
+        line=LINE,
+        start=window.start,
+        end=window.end,
+        intake=intake,
+    )
+    activity = got.windows[0].activity
+    assert activity.completeness == expected.completeness
+    assert activity.completeness["mould_temp"] > 0.9
+    assert activity.processed_kg == expected.processed_kg
+    assert activity.state_h == expected.state_h
+    assert activity.intake_kg == expected.intake_kg
+    days = got.windows[0].days
+    assert all(day.completeness["mould_temp"] > 0.9 for day in days)
