@@ -17,8 +17,10 @@ separate processes, one after the other:
 (b) ``pilot estimate --period compare`` and (c) ``pilot report evaluation``, each as a
     fresh ``pilot`` process on a configuration pointing at that store;
 
-and prints wall time, readings per second, the ratio (b)/(a) and (c)/(a), and each
-process's peak resident memory (``ru_maxrss`` of that child). InfluxDB 1.x is started
+and prints wall time, readings per second, CPU time (user + system), the throughput
+ratios (b)/(a) and (c)/(a) by wall time and, for SQLite, by CPU time (steadier on a
+busy machine; InfluxDB's work is the server's, in no child's CPU time), and each
+process's peak resident memory. InfluxDB 1.x is started
 with :func:`bench.servers.start_influxd` in a temporary folder. Prints, never asserts.
 """
 
@@ -139,10 +141,12 @@ def fill_influx(store: InfluxDB1Store, config) -> int:
     return seen[0]
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time [s] and peak RSS [MiB] of one child process.
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall time [s], CPU time [s] and peak RSS [MiB] of one child process.
 
-    The peak is the child's ``VmHWM``, read every 0.05 s while it runs: ``ru_maxrss``
+    CPU time is the child's user + system time (``wait4``): on a shared, busy machine
+    it varies far less than wall time, which waits for other processes' turns. The
+    peak is the child's ``VmHWM``, read every 0.05 s while it runs: ``ru_maxrss``
     from ``wait4`` would also count the pages the child inherited from this process
     when it was forked, i.e. the bench's own memory.
     """
@@ -150,18 +154,22 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_kib = 0
     status = Path(f"/proc/{proc.pid}/status")
-    while proc.poll() is None:
+    while True:
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peak_kib = max(peak_kib, int(line.split()[1]))
         except (OSError, ValueError):
             pass
+        pid, code, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
         time.sleep(0.05)
     wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(code)
     if proc.returncode != 0:
         sys.exit(f"{cmd} failed: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    return wall, peak_kib / 1024
+    return wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024
 
 
 def raw_influx(url: str, database: str) -> None:
@@ -253,15 +261,18 @@ def run(kind: str, days: int, folder: Path) -> None:
         if server is not None:
             server.stop()
 
-    def row(name: str, wall_s: float, rss_mib: float) -> str:
-        ratio = f"  ratio {raw[0] / wall_s:.2f}" if not name.startswith("raw") else ""
+    def row(name: str, wall_s: float, cpu_s: float, rss_mib: float) -> str:
+        # InfluxDB's own work is the server's, outside any child's CPU time.
+        by_cpu = f" (CPU {raw[1] / cpu_s:.2f})" if kind == "sqlite" else ""
+        ratio = f"  ratio {raw[0] / wall_s:.2f}{by_cpu}" if not name.startswith("raw") else ""
         return (
-            f"    {name:18} {wall_s:7.1f} s  {n / wall_s / 1e6:5.2f} M/s"
+            f"    {name:18} {wall_s:7.1f} s  {n / wall_s / 1e6:5.2f} M/s  CPU {cpu_s:6.1f} s"
             f"  RSS {rss_mib:6.0f} MiB{ratio}"
         )
 
     print(
-        f"{kind:9} {days:2d} d/period  {n / 1e6:6.1f} M readings (written in {fill_s:5.0f} s)",
+        f"{kind:9} {days:2d} d/period  {n / 1e6:6.1f} M readings (written in {fill_s:5.0f} s)"
+        f"  load average {os.getloadavg()[0]:.1f}",
         row("raw read", *raw),
         *([row("raw read, Python", *driver)] if driver is not None else []),
         row("estimate compare", *est),

@@ -150,6 +150,7 @@ def extract_activity_arrays(
     start: datetime,
     end: datetime,
     intake: pd.DataFrame | None = None,
+    counted: Mapping[str, int] | None = None,
 ) -> LineActivity:
     """:func:`extract_activity` from per-sensor arrays instead of a long frame.
 
@@ -172,6 +173,10 @@ def extract_activity_arrays(
     intake
         The intake sensor's weighings, columns ``household`` and ``value`` [kg]; none
         when ``None``.
+    counted
+        Readings per sensor given as a number only (sensors the model does not use,
+        counted for completeness by the store instead of read); they add to the
+        arrays' counts.
 
     Raises
     ------
@@ -190,6 +195,8 @@ def extract_activity_arrays(
         )
     elif params.intake_sensor is not None:
         counts[params.intake_sensor] = len(intake)
+    for sensor, n in (counted or {}).items():
+        counts[sensor] = counts.get(sensor, 0) + int(n)
     if not any(counts.values()):
         raise ModelError(
             f"no readings between {start.isoformat()} and {end.isoformat()}; check the period "

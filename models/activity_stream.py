@@ -61,6 +61,8 @@ from models.states import IDLE, OFF, RUNNING, STATES, codes_from_arrays
 __all__ = ["ActivityStream"]
 
 _RUNNING = STATES.index(RUNNING)
+#: One chunk as given to :meth:`ActivityStream.add`: arrays, intake, counted readings.
+_Chunk = tuple[dict[str, SensorArrays], pd.DataFrame | None, dict[str, int]]
 
 
 class ActivityStream:
@@ -99,7 +101,7 @@ class ActivityStream:
             raise ModelError(f"{site}/{line}: a throughput sensor is needed to extract activity")
         self.params = params
         self.site, self.line, self.start, self.end = site, line, start, end
-        self._first: tuple[dict[str, SensorArrays], pd.DataFrame | None] | None = None
+        self._first: _Chunk | None = None
         self._chunks = 0
         self._counts: Counter[str] = Counter()
         self._intake: list[pd.DataFrame] = []
@@ -125,10 +127,16 @@ class ActivityStream:
         self._residue: list[np.ndarray] = []  # nonzero increments of the residue scale [kg]
         self._residue_last: float | None = None  # a residue counter's last reading [kg]
 
-    def add(self, sensors: Mapping[str, SensorArrays], intake: pd.DataFrame | None = None) -> None:
-        """One chunk: sensor id -> (times [µs], values), and the intake weighings
-        (columns ``household``, ``value`` [kg]) as for ``extract_activity_arrays``."""
-        chunk = (dict(sensors), intake)
+    def add(
+        self,
+        sensors: Mapping[str, SensorArrays],
+        intake: pd.DataFrame | None = None,
+        counted: Mapping[str, int] | None = None,
+    ) -> None:
+        """One chunk: sensor id -> (times [µs], values), the intake weighings (columns
+        ``household``, ``value`` [kg]) and the readings of sensors given only as a
+        number, as for ``extract_activity_arrays``."""
+        chunk = (dict(sensors), intake, dict(counted or {}))
         self._chunks += 1
         if self._chunks == 1:
             self._first = chunk  # a one-chunk period is extracted as a whole (exact)
@@ -149,8 +157,8 @@ class ActivityStream:
         p = self.params
         where = dict(site=self.site, line=self.line, start=self.start, end=self.end)
         if self._chunks <= 1:
-            sensors, intake = self._first if self._first is not None else ({}, None)
-            return extract_activity_arrays(sensors, p, intake=intake, **where)
+            sensors, intake, counted = self._first if self._first is not None else ({}, None, {})
+            return extract_activity_arrays(sensors, p, intake=intake, counted=counted, **where)
         if not any(self._counts.values()):
             raise ModelError(
                 f"no readings between {self.start.isoformat()} and {self.end.isoformat()}; "
@@ -201,8 +209,11 @@ class ActivityStream:
 
     # -- one chunk ---------------------------------------------------------------------
 
-    def _add(self, sensors: dict[str, SensorArrays], intake: pd.DataFrame | None) -> None:
+    def _add(
+        self, sensors: dict[str, SensorArrays], intake: pd.DataFrame | None, counted: dict[str, int]
+    ) -> None:
         p = self.params
+        self._counts.update(counted)
         for sensor, (times_us, values) in sensors.items():
             if len(times_us) != len(values):
                 raise ModelError(

@@ -72,6 +72,19 @@ class LineParameters:
     residue_sensor: str | None = "residue"
     residue_counter: bool = False
 
+    @property
+    def valued_sensors(self) -> frozenset[str]:
+        """The sensors whose values the extraction uses (their roles above); any other
+        sensor of the line only counts for completeness.
+
+        >>> LineParameters((180.0, 240.0), 280.0, ("zone1_temp",), {}).valued_sensors == {
+        ...     "zone1_temp", "melt_temp", "throughput", "energy", "intake"}
+        True
+        """
+        roles = (self.process_temp_sensor, self.throughput_sensor)
+        roles += (self.energy_sensor, self.intake_sensor)
+        return frozenset(s for s in (*self.temperature_sensors, *roles) if s is not None)
+
     def __post_init__(self) -> None:
         if not self.max_gap_intervals >= 1.0:
             raise ModelError("max_gap_intervals must be at least 1 (one expected interval)")

@@ -128,6 +128,26 @@ class Store(ABC):
             out.update(series_from_frame(frame))
         return out
 
+    def count_series(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str],
+    ) -> dict[str, int]:
+        """How many readings :meth:`read_series` would give per sensor, without them.
+
+        For sensors whose readings only count (data completeness): a store that can
+        count in place overrides this; this default reads the series and takes their
+        lengths. A sensor without readings in range is absent.
+        """
+        if not sensors:
+            return {}
+        series = self.read_series(site=site, line=line, start=start, end=end, sensors=sensors)
+        return {sensor: len(s.values) for sensor, s in series.items()}
+
     @abstractmethod
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         """Number of stored readings, optionally for one site or line."""

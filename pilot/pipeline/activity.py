@@ -10,6 +10,7 @@ indicators) and the data completeness per sensor and day.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,7 +153,10 @@ def extract_windows(
     for window in windows:
         line = config.line(window.site, window.line)
         params = line_parameters(line, config.line_states)
-        sensors = [spec.sensor for spec in line.sensors]
+        # The model's sensors are read; the others (e.g. a mould temperature) only count
+        # for completeness, so the store counts them in place.
+        sensors = [s.sensor for s in line.sensors if s.sensor in params.valued_sensors]
+        counted = [s.sensor for s in line.sensors if s.sensor not in params.valued_sensors]
         stream = ActivityStream(
             params, site=window.site, line=window.line, start=window.start, end=window.end
         )
@@ -168,14 +172,27 @@ def extract_windows(
                 end=chunk_days_[-1][1],
                 sensors=sensors,
             )
-            read_any = read_any or bool(series)
+            spans = chunk_days_ if by_day else [(chunk_days_[0][0], chunk_days_[-1][1])]
+            counts = [
+                source.count_series(
+                    site=window.site, line=window.line, start=a, end=b, sensors=counted
+                )
+                if counted
+                else {}
+                for a, b in spans
+            ]
+            chunk_counts = sum((Counter(c) for c in counts), Counter())
+            read_any = read_any or bool(series) or bool(chunk_counts)
             arrays, intake = _split(series, params.intake_sensor)
             try:
-                stream.add(arrays, intake)
+                stream.add(arrays, intake, chunk_counts)
             except ModelError as exc:
                 raise PilotError(f"{window.site}/{window.line} {window.kind}: {exc}") from exc
             if by_day:
-                days.extend(_day(params, window, arrays, intake, day) for day in chunk_days_)
+                days.extend(
+                    _day(params, window, arrays, intake, day, n)
+                    for day, n in zip(chunk_days_, counts, strict=True)
+                )
         if not read_any:
             raise PilotError(
                 f"no readings of {window.describe()}; collect data first, or choose "
@@ -221,8 +238,10 @@ def _day(
     arrays: dict[str, SensorArrays],
     intake: pd.DataFrame,
     day: tuple[datetime, datetime],
+    counted: dict[str, int],
 ) -> DayActivity:
-    """One local day's activity, sliced from its chunk's arrays (no second read)."""
+    """One local day's activity, sliced from its chunk's arrays (no second read);
+    ``counted`` are the day's readings of the sensors only counted."""
     day_start, day_end = day
     lo, hi = us_from_datetime(day_start), us_from_datetime(day_end)
     part = {}
@@ -231,7 +250,7 @@ def _day(
         if b > a:
             part[sensor] = (times_us[a:b], values[a:b])
     in_day = intake[(intake["time_us"] >= lo) & (intake["time_us"] < hi)]
-    counts = {sensor: len(times_us) for sensor, (times_us, _) in part.items()}
+    counts = {sensor: len(times_us) for sensor, (times_us, _) in part.items()} | counted
     activity = None
     if part:
         try:
@@ -243,6 +262,7 @@ def _day(
                 start=day_start,
                 end=day_end,
                 intake=in_day if params.intake_sensor is not None else None,
+                counted=counted,
             )
         except ModelError:
             # No throughput readings that day: a day without data; completeness

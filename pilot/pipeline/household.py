@@ -20,16 +20,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from models.activity import extract_activity
 from models.avoided_burning import avoided_open_burning
-from models.errors import ModelError
 from models.survey import answer_specific_energy, survey_daily_indicators
 from models.vocabulary import BASELINE
 from pilot.config import Config, Site
 from pilot.errors import PilotError
-from pilot.pipeline.activity import line_parameters
+from pilot.pipeline.activity import extract_windows
 from pilot.pipeline.estimate import DEFAULT_MONTE_CARLO, MonteCarlo, factor_library
 from pilot.pipeline.source import DataSource
+from pilot.pipeline.windows import Window
 from pilot.survey_store import SurveyStore
 from reports.household import EnergyComparison, FactorNote, HouseholdMonth, month_bounds
 
@@ -179,18 +178,19 @@ def _baseline_windows(config: Config) -> dict[_Key, list[tuple[datetime, datetim
 def _specific_energy(
     config: Config, source: DataSource, key: _Key, windows: list[tuple[datetime, datetime]]
 ) -> tuple[float, float]:
-    """(energy [kWh], processed [kg]) of one line over ``windows``; zeros without data."""
+    """(energy [kWh], processed [kg]) of one line over ``windows``; zeros without data.
+
+    Each window is read chunk by chunk as the evaluator's (:func:`extract_windows`), so a
+    month of 1 Hz readings costs the memory of a chunk, not of the month.
+    """
     site, line = key
-    params = line_parameters(config.line(site, line), config.line_states)
     energy = processed = 0.0
     for start, end in windows:
-        readings = source.read(site=site, line=line, start=start, end=end)
-        if readings.empty:
-            continue
+        window = Window("energy per kg", start, end, site, line)
         try:
-            activity = extract_activity(readings, params, start=start, end=end)
-        except ModelError:
-            continue  # e.g. no throughput readings: this window tells nothing of energy/kg
+            activity = extract_windows(config, source, [window]).windows[0].activity
+        except PilotError:
+            continue  # no readings, or no throughput readings: it tells nothing of kWh/kg
         if np.isfinite(activity.energy_kwh) and activity.processed_kg > 0:
             energy += activity.energy_kwh
             processed += activity.processed_kg

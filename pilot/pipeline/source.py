@@ -72,6 +72,18 @@ class DataSource:
         """The same readings as arrays per sensor (see :meth:`Store.read_series`)."""
         return self.store.read_series(site=site, line=line, start=start, end=end, sensors=sensors)
 
+    def count_series(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: list[str],
+    ) -> dict[str, int]:
+        """Readings per sensor, not read (see :meth:`Store.count_series`)."""
+        return self.store.count_series(site=site, line=line, start=start, end=end, sensors=sensors)
+
     def close(self) -> None:
         self.store.close()
 

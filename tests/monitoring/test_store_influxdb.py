@@ -91,6 +91,23 @@ def test_read_series_gives_read_as_arrays(store: Store) -> None:
     assert any(s.households is not None for s in whole.values())
 
 
+def test_count_series_gives_read_series_lengths(store: Store) -> None:
+    # Two households' weighings at one instant, and a second line that must not count.
+    store.write(sample_readings() + sample_readings(line="line-2"))
+    sensors = ["intake", "zone1_temp", "no-such-sensor"]
+    series = store.read_series(site=SITE, line=LINE, start=START, end=END, sensors=sensors)
+    want = {sensor: len(s.values) for sensor, s in series.items()}
+    assert want.keys() == {"intake", "zone1_temp"}
+    assert store.count_series(site=SITE, line=LINE, start=START, end=END, sensors=sensors) == want
+    # A range that cuts the readings counts only those inside it.
+    cut = datetime_from_us(T0_US + 2_500_000)  # 3 of the 5 zone readings
+    inside = store.read_series(site=SITE, line=LINE, start=START, end=cut, sensors=sensors)
+    counted = store.count_series(site=SITE, line=LINE, start=START, end=cut, sensors=sensors)
+    assert counted == {sensor: len(s.values) for sensor, s in inside.items()}
+    assert counted["zone1_temp"] == 3
+    assert store.count_series(site=SITE, line=LINE, start=START, end=END, sensors=[]) == {}
+
+
 def test_household_never_written_reads_back_missing(store: Store) -> None:
     written = [Reading(SITE, LINE, "zone1_temp", T0_US + i, 200.0, "degC", i) for i in range(3)]
     store.write(written)

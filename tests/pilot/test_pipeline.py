@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from models.activity import extract_activity, extract_activity_arrays
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import load_config
 from pilot.errors import PilotError
-from pilot.pipeline.activity import extract_windows
+from pilot.pipeline.activity import extract_windows, line_parameters
 from pilot.pipeline.estimate import MonteCarlo
 from pilot.pipeline.evaluation import evaluation_data
+from pilot.pipeline.household import household_pages
 from pilot.pipeline.source import DataSource
 from pilot.pipeline.windows import COMPARED_KINDS, period_windows
+from reports.household import month_bounds
 from tests.demo_folder import EXAMPLE, demo_folder
 
 SITE, LINE = "minh-khai", "line-1"
@@ -143,3 +147,84 @@ def test_a_window_without_readings_names_line_and_period(folder) -> None:  # typ
     windows = period_windows(config, ("post",), site="phan-boi")
     with DataSource(config) as source, pytest.raises(PilotError, match="no readings of phan-boi"):
         extract_windows(config, source, windows)
+
+
+def test_sensors_only_counted_give_the_activity_of_reading_them(two_days) -> None:  # type: ignore[no-untyped-def]
+    # The mould temperature is no input of the model: the store counts it instead of
+    # reading it, and the activity (its completeness too) is that of reading every sensor.
+    config_file, config = two_days
+    line = config.line(SITE, LINE)
+    params = line_parameters(line, config.line_states)
+    only_counted = [s.sensor for s in line.sensors if s.sensor not in params.valued_sensors]
+    assert only_counted == ["mould_temp"]
+    store = CountingStore(config_file.parent / "readings.sqlite")
+    (window,) = period_windows(config, ("post",), site=SITE)
+    with DataSource(config, store=store) as source:
+        got = extract_windows(config, source, [window], by_day=True, chunk_days=10)
+        series = store.read_series(site=SITE, line=LINE, start=window.start, end=window.end)
+    assert set(only_counted) <= series.keys()
+    weighings = series.pop(params.intake_sensor)
+    intake = pd.DataFrame({"household": weighings.households, "value": weighings.values})
+    arrays = {sensor: (s.times_us, s.values) for sensor, s in series.items()}
+    arrays[params.intake_sensor] = (weighings.times_us, weighings.values)
+    expected = extract_activity_arrays(
+        arrays,
+        params,
+        site=SITE,
+        line=LINE,
+        start=window.start,
+        end=window.end,
+        intake=intake,
+    )
+    activity = got.windows[0].activity
+    assert activity.completeness == expected.completeness
+    assert activity.completeness["mould_temp"] > 0.9
+    assert activity.processed_kg == expected.processed_kg
+    assert activity.state_h == expected.state_h
+    assert activity.intake_kg == expected.intake_kg
+    days = got.windows[0].days
+    assert all(day.completeness["mould_temp"] > 0.9 for day in days)
+
+
+class SensorsReadStore(SQLiteStore):
+    """A real SQLite store that records which sensors each long-frame read asked for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.frames: list[tuple[str, ...] | None] = []
+
+    def read(self, **kwargs):  # type: ignore[no-untyped-def, override]
+        sensors = kwargs.get("sensors")
+        self.frames.append(tuple(sensors) if sensors is not None else None)
+        return super().read(**kwargs)
+
+
+def test_household_energy_per_kg_streams_and_is_unchanged(folder) -> None:  # type: ignore[no-untyped-def]
+    # The household page's energy per kg, read chunk by chunk, equals the activity of the
+    # month and of the baseline read whole (the former path); the long text frame is read
+    # only for the intake weighings.
+    config_file, config = folder
+    post, base = config.period("post-2020"), config.period("baseline-2019")
+    local = post.start.astimezone(config.tzinfo)
+    store = SensorsReadStore(config_file.parent / "readings.sqlite")
+    with DataSource(config, store=store) as source:
+        made = household_pages(config, source, year=local.year, month=local.month)
+    assert made.pages
+    assert set(store.frames) == {("intake",)}
+    params = line_parameters(config.line(SITE, LINE), config.line_states)
+
+    def kwh_per_kg(start, end) -> float:  # type: ignore[no-untyped-def]
+        with SQLiteStore(config_file.parent / "readings.sqlite") as whole:
+            frame = whole.read(site=SITE, line=LINE, start=start, end=end)
+        activity = extract_activity(frame, params, start=start, end=end)
+        return activity.energy_kwh / activity.processed_kg
+
+    month = month_bounds(local.year, local.month, config.tzinfo)
+    pages = [page for page in made.pages if page.site_name == config.site(SITE).name]
+    assert pages
+    for page in pages:
+        energy = page.energy
+        assert energy.line_kwh_per_kg == pytest.approx(kwh_per_kg(*month), rel=1e-12)
+        assert energy.measured_baseline_kwh_per_kg == pytest.approx(
+            kwh_per_kg(base.start, base.end), rel=1e-12
+        )
