@@ -78,11 +78,11 @@ class LineParameters:
         sensor of the line only counts for completeness.
 
         >>> LineParameters((180.0, 240.0), 280.0, ("zone1_temp",), {}).valued_sensors == {
-        ...     "zone1_temp", "melt_temp", "throughput", "energy", "intake"}
+        ...     "zone1_temp", "melt_temp", "throughput", "energy", "intake", "residue"}
         True
         """
         roles = (self.process_temp_sensor, self.throughput_sensor)
-        roles += (self.energy_sensor, self.intake_sensor)
+        roles += (self.energy_sensor, self.intake_sensor, self.residue_sensor)
         return frozenset(s for s in (*self.temperature_sensors, *roles) if s is not None)
 
     def __post_init__(self) -> None:

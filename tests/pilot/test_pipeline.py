@@ -182,6 +182,8 @@ def test_sensors_only_counted_give_the_activity_of_reading_them(two_days) -> Non
     assert activity.processed_kg == expected.processed_kg
     assert activity.state_h == expected.state_h
     assert activity.intake_kg == expected.intake_kg
+    # The residue scale is an input (the measured residue): read, not only counted.
+    assert activity.residue_kg == expected.residue_kg
     days = got.windows[0].days
     assert all(day.completeness["mould_temp"] > 0.9 for day in days)
 
