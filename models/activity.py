@@ -16,7 +16,7 @@ Processed mass (trapezoidal rule, never across a gap):
 
 with throughput :math:`\dot m` [kg/h], step :math:`\Delta t_i` [h], expected interval
 :math:`\tau` and the gap multiple :math:`g` (``max_gap_intervals``). It is computed with
-:func:`scipy.integrate.trapezoid` on a time axis whose gap steps are set to zero.
+:func:`models.measures.trapezoid` on a time axis whose gap steps are set to zero.
 
 Energy from a counter :math:`E_i` [kWh] with resets:
 :math:`E = \sum_i \max(E_{i+1} - E_i, 0) + \sum_{i:\,E_{i+1} < E_i} E_{i+1}` (a drop
@@ -46,7 +46,6 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import trapezoid
 
 from emission_factors.units import SECONDS_PER_HOUR
 from models.activity_table import ACTIVITY_COLUMNS, SURVEY_QUANTITIES, activity_from_survey
@@ -61,6 +60,7 @@ from models.measures import (
     intake_totals,
     processed_mass_kg,
     sensor_completeness,
+    trapezoid,
 )
 from models.residue_scale import residue_increments_kg, residue_mass_kg
 from models.sensor_arrays import (

@@ -39,13 +39,12 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import trapezoid
 
 from emission_factors.units import MICROSECONDS_PER_HOUR, MICROSECONDS_PER_SECOND
 from models.activity import extract_activity_arrays
 from models.errors import ModelError
 from models.line_activity import LineActivity, LineParameters
-from models.measures import completeness, counter_increase, intake_totals
+from models.measures import completeness, counter_increase, intake_totals, trapezoid
 from models.residue_scale import residue_increments_kg, residue_mass_kg
 from models.sensor_arrays import (
     NO_READINGS,

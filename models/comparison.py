@@ -70,7 +70,7 @@ from models.two_sample_stats import (
     diff_of_means,
     hedges_g,
 )
-from models.vocabulary import BASELINE, CONTROL, GROUPS, PERIOD_KINDS, PILOT, POST
+from models.vocabulary import BASELINE, CONTROL, GROUPS, INDICATORS, PERIOD_KINDS, PILOT, POST
 
 __all__ = [
     "COMPARISON_COLUMNS",
@@ -84,17 +84,6 @@ __all__ = [
     "hedges_g",
 ]
 
-#: Indicators compared, with their unit: energy per kg processed, residue share of the
-#: intake, residue burned in the open per day, UPOPs (PCDD/F) release per tonne processed
-#: and per day, share of running time inside the process temperature window.
-INDICATORS: dict[str, str] = {
-    "specific_energy_kwh_per_kg": "kWh/kg",
-    "residue_share": "-",
-    "residue_burned_kg_per_day": "kg/d",
-    "upops_ug_teq_per_t": "µg TEQ/t",
-    "upops_ug_teq_per_day": "µg TEQ/d",
-    "process_window_share": "-",
-}
 #: Columns of the daily input; ``completeness`` [0-1] and ``unit`` are optional.
 DAILY_COLUMNS: tuple[str, ...] = ("indicator", "group", "period", "day", "value")
 #: Columns of :func:`compare_indicators` (after any ``by`` columns).

@@ -53,7 +53,6 @@ import pandas as pd
 
 from emission_factors.library import FactorLibrary
 from emission_factors.units import convert
-from models.comparison import INDICATORS
 from models.errors import ModelError
 from models.mass_balance import BURNED_FLOW, DEFAULT_ASSUMPTIONS, Assumptions, residue_fates
 from models.source_release import (
@@ -62,7 +61,7 @@ from models.source_release import (
     release,
     source_activities,
 )
-from models.vocabulary import ENERGY_KWH, PILOT, PROCESSED_KG, RELEASE_SOURCES
+from models.vocabulary import ENERGY_KWH, INDICATORS, PILOT, PROCESSED_KG, RELEASE_SOURCES
 
 __all__ = ["DAY_COLUMNS", "SENSOR_INDICATORS", "daily_indicator_frame", "pcddf_per_activity"]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from emission_factors.library import EmissionFactor
 from models.mass_balance import Uncertain
@@ -110,7 +109,9 @@ def triangular_draws(u: Uncertain, draws: int, rng: np.random.Generator) -> np.n
     if u.high == u.low:
         return np.full(draws, u.mode)
     c = (u.mode - u.low) / (u.high - u.low)
-    return stats.triang(c, loc=u.low, scale=u.high - u.low).rvs(size=draws, random_state=rng)
+    # scipy.stats.triang(c, loc, scale).rvs draws exactly this, bit for bit; numpy alone
+    # spares the evaluator's commands the 0.7 s import of scipy.stats.
+    return rng.triangular(0.0, c, 1.0, draws) * (u.high - u.low) + u.low
 
 
 def factor_draws(factor: EmissionFactor, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -124,7 +125,8 @@ def factor_draws(factor: EmissionFactor, draws: int, rng: np.random.Generator) -
         sigma = math.log(factor.high / factor.low) / (2 * 1.96)
     else:
         sigma = SIGMA_OF_CONFIDENCE[factor.confidence]
-    return stats.lognorm(s=sigma, scale=factor.value).rvs(size=draws, random_state=rng)
+    # scipy.stats.lognorm(s=sigma, scale=value).rvs, bit for bit (see triangular_draws).
+    return np.exp(sigma * rng.standard_normal(draws)) * factor.value
 
 
 def factor_spread(factor: EmissionFactor) -> tuple[str, float, float, str]:

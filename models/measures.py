@@ -11,7 +11,6 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import trapezoid
 
 from emission_factors.units import MICROSECONDS_PER_HOUR, MICROSECONDS_PER_SECOND
 from models.errors import ModelError
@@ -26,7 +25,22 @@ __all__ = [
     "intake_totals",
     "processed_mass_kg",
     "sensor_completeness",
+    "trapezoid",
 ]
+
+
+def trapezoid(y: np.ndarray, x: np.ndarray) -> float:
+    """Integral of ``y`` over ``x`` by the trapezoidal rule [unit of y × unit of x].
+
+    The expression and summation order of :func:`scipy.integrate.trapezoid`, bit for bit
+    (a test holds it to that), without importing scipy.integrate (0.4 s) in every
+    command that extracts activity.
+
+    >>> trapezoid(np.array([0.0, 60.0, 60.0]), np.array([0.0, 0.5, 1.0]))
+    45.0
+    """
+    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2.0))
 
 
 def gapless_hours(index: pd.DatetimeIndex, max_gap_s: float) -> np.ndarray:

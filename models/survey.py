@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.units import MJ_PER_KWH
-from models.comparison import INDICATORS
 from models.errors import ModelError
 from models.furnace_fuels import fuel_ncv
 from models.survey_files import decode_csv, read_csv_table, read_survey_file, read_xlsx_table
@@ -62,7 +61,14 @@ from models.survey_schema import (
     SurveyImport,
 )
 from models.survey_validation import parse_survey_csv, validate_table
-from models.vocabulary import ACTIVITY_QUANTITIES, ENERGY_KWH, INTAKE_KG, PROCESSED_KG, RUNNING_H
+from models.vocabulary import (
+    ACTIVITY_QUANTITIES,
+    ENERGY_KWH,
+    INDICATORS,
+    INTAKE_KG,
+    PROCESSED_KG,
+    RUNNING_H,
+)
 
 __all__ = [
     "COLUMNS",

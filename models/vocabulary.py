@@ -33,6 +33,7 @@ __all__ = [
     "FUEL_KWH_PREFIX",
     "FURNACE_FUEL",
     "GROUPS",
+    "INDICATORS",
     "INTAKE_KG",
     "LINE_PROCESSING",
     "MEASURED",
@@ -167,4 +168,16 @@ COMPARISON_BASES: Final[dict[str, str]] = {
     "(line logbooks and sensors unchanged); baseline scaled to the post period's length",
     PER_TONNE_PROCESSED: "releases per tonne of plastic processed in each period; "
     "reduction = baseline per tonne - post per tonne",
+}
+
+#: Indicators compared, with their unit: energy per kg processed, residue share of the
+#: intake, residue burned in the open per day, UPOPs (PCDD/F) release per tonne processed
+#: and per day, share of running time inside the process temperature window.
+INDICATORS: dict[str, str] = {
+    "specific_energy_kwh_per_kg": "kWh/kg",
+    "residue_share": "-",
+    "residue_burned_kg_per_day": "kg/d",
+    "upops_ug_teq_per_t": "µg TEQ/t",
+    "upops_ug_teq_per_day": "µg TEQ/d",
+    "process_window_share": "-",
 }
