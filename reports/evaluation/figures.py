@@ -95,7 +95,9 @@ def _distribution(ax, daily: pd.DataFrame, lines) -> None:  # type: ignore[no-un
 
 
 def _releases(ax, all_totals: pd.DataFrame, lines) -> None:  # type: ignore[no-untyped-def]
-    """PCDD/F to air per line and all lines, per period kind, with 95 % intervals."""
+    """PCDD/F to air per line and all lines, per period kind: the headline of the release
+    table (not the Monte Carlo mean, which a lognormal pulls above it) with its 95 %
+    interval."""
     totals = all_totals[(all_totals["pollutant"] == "PCDD/F") & (all_totals["vector"] == "air")]
     bars = []
     for site, line in [*lines, ("all", "all")]:
@@ -104,14 +106,16 @@ def _releases(ax, all_totals: pd.DataFrame, lines) -> None:  # type: ignore[no-u
             if len(hit):
                 r = hit.iloc[0]
                 where = f"{line}\n{site}" if site != "all" else "all lines\n"
-                bars.append((where, kind, r["mean"], r["p2_5"], r["p97_5"]))
-    for i, (_where, kind, mean, low, high) in enumerate(bars):
-        ax.bar(i, mean, color=PERIOD_COLOURS[kind], alpha=0.75)
-        ax.errorbar(i, mean, yerr=[[mean - low], [high - mean]], color="black", capsize=3, lw=1)
+                bars.append((where, kind, r["headline"], r["p2_5"], r["p97_5"]))
+    for i, (_where, kind, headline, low, high) in enumerate(bars):
+        ax.bar(i, headline, color=PERIOD_COLOURS[kind], alpha=0.75)
+        ax.errorbar(
+            i, headline, yerr=[[headline - low], [high - headline]], color="black", capsize=3, lw=1
+        )
         # A zero bar is invisible: say its value.
         ax.annotate(
-            fmt(mean),
-            (i, max(mean, 0.0)),
+            fmt(headline),
+            (i, max(headline, 0.0)),
             textcoords="offset points",
             xytext=(0, 3),
             ha="center",
@@ -120,7 +124,9 @@ def _releases(ax, all_totals: pd.DataFrame, lines) -> None:  # type: ignore[no-u
     ax.set_xticks(range(len(bars)), [f"{b[0]}\n{b[1]}" for b in bars], fontsize=6)
     unit = totals["unit"].iloc[0] if len(totals) else "µg TEQ"
     ax.set_title(
-        f"PCDD/F to air over each period [{unit}], mean and 95 % interval", fontsize=9, loc="left"
+        f"PCDD/F to air over each period [{unit}], headline and 95 % interval",
+        fontsize=9,
+        loc="left",
     )
     if len(bars) and max(b[2] for b in bars) > 0:
         ax.set_yscale("symlog", linthresh=1.0)
