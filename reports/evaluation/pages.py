@@ -33,7 +33,7 @@ from reports.evaluation.rows import (
     release_rows,
     sensitivity_rows,
 )
-from reports.layout import A4_LANDSCAPE, GREY, PALE, PALE_RED, RED, Document, Margins
+from reports.layout import A4_LANDSCAPE, GREY, PALE, PALE_RED, RED, Document, Margins, Page
 from reports.tables import Column, NextPage, Table
 
 #: What the release page says when no sensitivity factor of the line's own processing is
@@ -69,6 +69,18 @@ def document(data: EvaluationData) -> Document:
 def _continued(doc: Document, title: str) -> NextPage:
     """New pages for a table that runs over, titled ``title (continued)``."""
     return lambda: (doc.new_page(f"{title} (continued)"), _TABLE_TOP)
+
+
+def _table_page(
+    doc: Document, title: str, subtitle: str, table: Table, *, striped: bool = False
+) -> tuple[Page, float]:
+    """A new page headed ``title`` over ``subtitle`` with ``table`` under it, continued
+    on pages of its own; rows alternately shaded when ``striped``. Returns the last page
+    and the bottom of the table on it."""
+    if striped:
+        table.shade = lambda i: PALE if i % 2 else None
+    page = doc.new_page(title, subtitle)
+    return table.draw(page, _TABLE_TOP, more=_continued(doc, title))
 
 
 def method_page(doc: Document, d: EvaluationData) -> None:
@@ -248,12 +260,10 @@ def factor_page(doc: Document, d: EvaluationData) -> None:
     """Page 4: the factors behind the releases with document, table and verification."""
     table = factor_table(d.factors)
     n_flag = int((table["flag"] != "").sum())
-    title = "Emission factors behind the releases, with provenance"
-    page = doc.new_page(
-        title,
+    subtitle = (
         f"{n_flag} of {len(table)} factors are {UNVERIFIED_FLAG} against the primary document "
         "(verification 'unverified' or 'secondary'): check them in the cited table before "
-        "publishing.",
+        "publishing."
     )
     columns = [
         Column("id", 0.11, 20),
@@ -269,26 +279,25 @@ def factor_page(doc: Document, d: EvaluationData) -> None:
         Column("flag", 0.07, 14),
     ]
     flagged = (table["flag"] != "").to_numpy()
-    Table(
+    drawn = Table(
         columns,
         factor_rows(table),
         fontsize=7,
         shade=lambda i: PALE_RED if flagged[i] else None,
         emphasis=lambda i, j: j in (9, 10) and bool(flagged[i]),
-    ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+    )
+    _table_page(doc, "Emission factors behind the releases, with provenance", subtitle, drawn)
 
 
 def sensitivity_page(doc: Document, d: EvaluationData) -> None:
     """Page 4: the PCDD/F releases under each published factor choice, side by side."""
     if d.sensitivity.empty:
         return
-    title = "Factor choice: PCDD/F under each published alternative, all selected lines"
-    page = doc.new_page(
-        title,
+    subtitle = (
         "Median [95 % interval] with the same activity and seed; only the named factors "
         "change. Open burning: Toolkit 6b class 3 against measured open burning of plastics; "
         "furnace of unknown fuel: 3e high-chlorine coal against 3e coal and 3d contaminated "
-        "biomass. The choice can move the result more than the interval shows.",
+        "biomass. The choice can move the result more than the interval shows."
     )
     columns = [
         Column("factor choice", 0.24, 44),
@@ -299,23 +308,22 @@ def sensitivity_page(doc: Document, d: EvaluationData) -> None:
         Column("reduction", 0.17, 34),
         Column("reduction %", 0.11, 18),
     ]
-    page, y = Table(
-        columns,
-        sensitivity_rows(d.sensitivity),
-        fontsize=7.5,
-        shade=lambda i: PALE if i % 2 else None,
-    ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+    page, y = _table_page(
+        doc,
+        "Factor choice: PCDD/F under each published alternative, all selected lines",
+        subtitle,
+        Table(columns, sensitivity_rows(d.sensitivity), fontsize=7.5),
+        striped=True,
+    )
     page.flow(y - 0.03).text(f"{basis_text(d.sensitivity)}.", size=8, width=150, hyphens=True)
 
 
 def assumption_page(doc: Document, d: EvaluationData) -> None:
     """Page 5: what the measurements cannot tell, with value, range, unit and source."""
-    title = "Assumptions"
-    page = doc.new_page(
-        title,
+    subtitle = (
         "What the measurements cannot tell; each enters the Monte Carlo as given (triangular "
         "low / mode / high) or as a fixed value. Change them in models.mass_balance, "
-        "models.releases or the factor file.",
+        "models.releases or the factor file."
     )
     columns = [
         Column("assumption", 0.2, 36),
@@ -325,12 +333,8 @@ def assumption_page(doc: Document, d: EvaluationData) -> None:
         Column("unit", 0.08, 14),
         Column("source", 0.46, 90),
     ]
-    Table(
-        columns,
-        assumption_rows(d.assumptions),
-        fontsize=7.5,
-        shade=lambda i: PALE if i % 2 else None,
-    ).draw(page, _TABLE_TOP, more=_continued(doc, title))
+    table = Table(columns, assumption_rows(d.assumptions), fontsize=7.5)
+    _table_page(doc, "Assumptions", subtitle, table, striped=True)
 
 
 #: The text and table pages in report order.
