@@ -25,8 +25,6 @@ from monitoring.notify.senders import Sender
 from monitoring.quarantine import Quarantine
 from monitoring.spool import Spool
 from monitoring.stores.base import Store
-from monitoring.stores.influxdb1 import InfluxDB1Store
-from monitoring.stores.influxdb2 import InfluxDB2Store
 from monitoring.stores.sqlite import SQLiteStore
 from pilot.config import Config, StoreSettings
 from sensors.lines import Line
@@ -45,6 +43,9 @@ def make_store(settings: StoreSettings) -> Store:
             raise ValueError("store.sqlite.path is required for kind = 'sqlite'")
         return SQLiteStore(settings.sqlite_path)
     if settings.kind == "influxdb2":
+        # Imported here: the InfluxDB client libraries cost start-up time on a SQLite store.
+        from monitoring.stores.influxdb2 import InfluxDB2Store
+
         return InfluxDB2Store(
             settings.url or "",
             org=settings.org or "",
@@ -53,6 +54,8 @@ def make_store(settings: StoreSettings) -> Store:
             measurement=settings.measurement,
         )
     if settings.kind == "influxdb1":
+        from monitoring.stores.influxdb1 import InfluxDB1Store
+
         return InfluxDB1Store(
             settings.url or "",
             database=settings.database or "",
