@@ -4,14 +4,17 @@ A factor draws from its own spread in the factor data (``distribution``, ``low``
 ``high``, with the reason in ``spread_reason``): physical bounds for CO2 (carbon
 content), a tight range for the grid factor, the Toolkit's order-of-magnitude reading
 for Toolkit factors. A factor without one falls back on its confidence
-(:data:`SIGMA_OF_CONFIDENCE`): lognormal with the factor as median and a 95 % range of
+(:data:`FALLBACK_SPREAD`, configurable as ``[assumptions] factor_spread_<level>``;
+:func:`with_fallback_spread`): lognormal with the factor as median and a 95 % range of
 ×/÷3, ×/÷5 and ×/÷10 for high, medium and low, our assumption (the Toolkit gives only a
 qualitative level of confidence). Activities and shares draw triangular.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -19,6 +22,7 @@ from emission_factors.library import EmissionFactor
 from models.mass_balance import Uncertain
 
 __all__ = [
+    "FALLBACK_SPREAD",
     "HEADLINE_BASES",
     "SIGMA_OF_CONFIDENCE",
     "SUMMARY_COLUMNS",
@@ -27,14 +31,15 @@ __all__ = [
     "headline",
     "summarise",
     "triangular_draws",
+    "with_fallback_spread",
 ]
 
-#: Log-standard deviation of the lognormal factor distribution per confidence level [-]:
-#: the 95 % range is ×/÷ 3, 5 and 10 (ln(k) / 1.96). Our assumption, see module docstring.
+#: Default 95 % range ×/÷k of a factor without its own range, per confidence level [-].
+#: Our assumption (module docstring); the configuration may set others.
+FALLBACK_SPREAD: dict[str, float] = {"high": 3.0, "medium": 5.0, "low": 10.0}
+#: Log-standard deviation of the lognormal fallback per confidence level [-]: ln(k) / 1.96.
 SIGMA_OF_CONFIDENCE: dict[str, float] = {
-    "high": math.log(3.0) / 1.96,
-    "medium": math.log(5.0) / 1.96,
-    "low": math.log(10.0) / 1.96,
+    level: math.log(k) / 1.96 for level, k in FALLBACK_SPREAD.items()
 }
 #: Statistics of every result row.
 SUMMARY_COLUMNS = ["deterministic", "mean", "median", "p2_5", "p97_5", "mean_se"]
@@ -127,6 +132,31 @@ def factor_draws(factor: EmissionFactor, draws: int, rng: np.random.Generator) -
         sigma = SIGMA_OF_CONFIDENCE[factor.confidence]
     # scipy.stats.lognorm(s=sigma, scale=value).rvs, bit for bit (see triangular_draws).
     return np.exp(sigma * rng.standard_normal(draws)) * factor.value
+
+
+def with_fallback_spread(
+    factor: EmissionFactor, spread: Mapping[str, float], origin: str
+) -> EmissionFactor:
+    """``factor`` as it is when it has its own range in the data, else with the lognormal
+    95 % range ``value ×/÷ spread[confidence]`` written into it, ``origin`` naming where
+    that spread is set (e.g. ``[assumptions] factor_spread_low``).
+
+    >>> from emission_factors.library import load_factors
+    >>> f = with_fallback_spread(load_factors()["ipcc-ob-ch4"], {"low": 4.0}, "test")
+    >>> f.distribution, f.low, f.high
+    ('lognormal', 1.625, 26.0)
+    """
+    if factor.distribution and factor.low is not None and factor.high is not None:
+        return factor
+    k = spread[factor.confidence]
+    return dataclasses.replace(
+        factor,
+        distribution="lognormal",
+        low=factor.value / k,
+        high=factor.value * k,
+        spread_reason=f"fallback: confidence {factor.confidence} read as x/÷{k:g} "
+        f"(our assumption; {origin})",
+    )
 
 
 def factor_spread(factor: EmissionFactor) -> tuple[str, float, float, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
+from models.draws import FALLBACK_SPREAD
 from models.mass_balance import (
     DEFAULT_ASSUMPTIONS,
     DEFAULT_FURNACE_FUEL,
@@ -161,12 +162,48 @@ class AssumptionSettings:
         "logbook error). Source: design assumption.",
     )
 
+    factor_spread_high: Number = setting(
+        FALLBACK_SPREAD["high"],
+        unit="×/÷ (95 %)",
+        gt=1,
+        meaning="95 % range ×/÷k of a factor of high confidence that has no range of its own "
+        "in the factor data (lognormal, median = the factor). Source: our assumption; the "
+        "Toolkit gives only a qualitative confidence and order-of-magnitude factors (UNEP "
+        "Toolkit 2013 Part I Ch. 4; Annex 8).",
+    )
+    factor_spread_medium: Number = setting(
+        FALLBACK_SPREAD["medium"],
+        unit="×/÷ (95 %)",
+        gt=1,
+        meaning="As ``factor_spread_high``, for medium confidence. Source: our assumption.",
+    )
+    factor_spread_low: Number = setting(
+        FALLBACK_SPREAD["low"],
+        unit="×/÷ (95 %)",
+        gt=1,
+        meaning="As ``factor_spread_high``, for low confidence. Source: our assumption.",
+    )
+
     comparison_basis: Basis = setting(
         ALL_HOUSEHOLDS,
         meaning="Basis on which baseline and post compare, named in every output: "
         "``all_households``, ``same_households`` (households of both surveys only) or "
         "``per_tonne_processed`` (docs/survey.md). Source: design choice.",
     )
+
+    @model_validator(mode="after")
+    def check_spreads_grow_as_confidence_falls(self) -> AssumptionSettings:
+        high, medium, low = (
+            self.factor_spread_high,
+            self.factor_spread_medium,
+            self.factor_spread_low,
+        )
+        if not high <= medium <= low:
+            refuse(
+                f"factor_spread_high = {high:g} <= factor_spread_medium = {medium:g} <= "
+                f"factor_spread_low = {low:g} must hold: less confidence, a wider range"
+            )
+        return self
 
     @model_validator(mode="after")
     def check_modes_inside_ranges(self) -> AssumptionSettings:
@@ -192,6 +229,10 @@ class AssumptionSettings:
                     f"range [{span[0]:g}, {span[1]:g}] (µg TEQ/t, low above 0: lognormal)"
                 )
         return self
+
+    def fallback_spread(self) -> dict[str, float]:
+        """The ×/÷k of each confidence level for factors without their own range."""
+        return {level: getattr(self, f"factor_spread_{level}") for level in FALLBACK_SPREAD}
 
     def line_processing_factor(self) -> dict[str, object] | None:
         """The configured sensitivity factor of the line's own processing as a factor

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from emission_factors.library import FactorLibrary, gwp_verification, load_gwp
-from models.releases import SIGMA_OF_CONFIDENCE
 from pilot.config.assumptions import AssumptionSettings
 
 __all__ = ["assumptions_table"]
@@ -70,18 +69,6 @@ def assumptions_table(
         if span is not None:
             row |= {"low": span[0], "high": span[1]}
         rows.append(row)
-    for level, sigma in SIGMA_OF_CONFIDENCE.items():
-        rows.append(
-            _row(
-                f"factor spread fallback, confidence {level}",
-                "both",
-                float(np.exp(1.96 * sigma)),
-                "×/÷ (95 %)",
-                "models.draws.SIGMA_OF_CONFIDENCE, for factors without their own range in the "
-                "factor data: our assumption (the Toolkit gives "
-                "only qualitative confidence, order-of-magnitude factors)",
-            )
-        )
     gwp_status = gwp_verification(gwp_set)
     for gas, value in load_gwp(gwp_set).items():
         rows.append(

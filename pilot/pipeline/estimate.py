@@ -15,6 +15,7 @@ from typing import Protocol
 import pandas as pd
 
 from emission_factors.library import FactorLibrary, load_factors
+from models.draws import with_fallback_spread
 from models.factor_choice import factor_choice_sensitivity
 from models.inventory import InventoryError, read_inventory
 from models.mass_balance import DEFAULT_ASSUMPTIONS, Assumptions
@@ -110,7 +111,19 @@ def factor_library(config: Config) -> FactorLibrary:
     origin = str(config.path) if config.path else "configuration"
     processing = config.assumptions.line_processing_factor()
     extra = [*config.factors, *([processing] if processing is not None else [])]
-    return load_factors(site_factors=extra, site_origin=f"{origin}: factors")
+    library = load_factors(site_factors=extra, site_origin=f"{origin}: factors")
+    # A factor without its own range takes the configured fallback spread of its
+    # confidence, so the assumption lives in [assumptions], not only in models.draws.
+    spread = config.assumptions.fallback_spread()
+    return FactorLibrary(
+        [
+            with_fallback_spread(
+                library[fid], spread, f"[assumptions] factor_spread_{library[fid].confidence}"
+            )
+            for fid in library
+        ],
+        library.version,
+    )
 
 
 class ActivitySource(Protocol):

@@ -10,6 +10,7 @@ received / expected over the window).
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -18,7 +19,6 @@ import pandas as pd
 from models.comparison import compare_indicators
 from models.daily_indicators import daily_indicator_frame
 from models.errors import ModelError
-from models.releases import SIGMA_OF_CONFIDENCE
 from models.vocabulary import ALL
 from pilot.config import Config
 from pilot.errors import PilotError
@@ -126,7 +126,9 @@ def evaluation_data(
         draws=result.draws,
         seed=result.seed,
         gwp_set=result.gwp_set,
-        sigma_of_confidence=dict(SIGMA_OF_CONFIDENCE),
+        sigma_of_confidence={
+            level: math.log(k) / 1.96 for level, k in config.assumptions.fallback_spread().items()
+        },
         n_resamples=n_resamples,
         min_days=MIN_DAYS,
         min_completeness=MIN_COMPLETENESS,
