@@ -48,6 +48,9 @@ __all__ = [
 
 #: Page sizes (width, height) [in].
 A4_PORTRAIT: tuple[float, float] = (8.27, 11.69)
+#: Mean advance of a DejaVu Sans character in running text [em], a little generous, for
+#: wrapping by character count.
+_CHAR_EM = 0.58
 A4_LANDSCAPE: tuple[float, float] = (11.69, 8.27)
 #: Colours shared by the reports: warnings, flagged rows, alternate rows, quiet text.
 RED, PALE_RED, PALE, GREY = "#b2182b", "#fbe3e3", "#f3f3f3", "0.35"
@@ -223,7 +226,10 @@ class Document:
                 color="0.3",
             )
         if subtitle:
-            fig.text(m.left, 0.925, subtitle, fontsize=8, color="0.25", va="top")
+            # Wrapped to the text width: a long subtitle ran off the page's right edge.
+            width = int((m.right - m.left) * self.size_in[0] * 72 / (8 * _CHAR_EM))
+            lines = "\n".join(wrap(subtitle, width))
+            fig.text(m.left, 0.925, lines, fontsize=8, color="0.25", va="top")
         return page
 
     def _draw_footers(self) -> None:

@@ -130,4 +130,6 @@ def _releases(ax, all_totals: pd.DataFrame, lines) -> None:  # type: ignore[no-u
     )
     if len(bars) and max(b[2] for b in bars) > 0:
         ax.set_yscale("symlog", linthresh=1.0)
+        # Room above the highest interval and its label, which the autoscale cuts.
+        ax.set_ylim(top=max(b[4] for b in bars) * 3.0)
     ax.tick_params(axis="y", labelsize=7)

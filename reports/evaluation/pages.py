@@ -186,12 +186,10 @@ def release_page(doc: Document, d: EvaluationData) -> None:
     title = "Releases by pollutant and vector, all selected lines"
     page = doc.new_page(
         title,
-        "Headline [95 % interval]: the median of the draws for a sum of factors, the "
-        "deterministic value for one factor, over each monitored period (the "
-        "household page shows the same value); the reduction is the baseline on the "
-        "comparison basis (below) minus the post release (positive = less released), also as "
-        "a share of the baseline [%]. Means of the draws (baseline / post / reduction) are "
-        "secondary.",
+        "Headline [95 % interval]: median of the draws for a sum of factors, deterministic "
+        "value for one factor (as on the household page). Reduction = baseline on the "
+        "comparison basis (below) − post (positive = less released), also as % of the "
+        "baseline. Means of the draws (baseline / post / reduction) are secondary.",
     )
     names = ["pollutant", "vector", "unit", "baseline", "post", "reduction", "reduction %"]
     columns = [
@@ -310,7 +308,7 @@ def sensitivity_page(doc: Document, d: EvaluationData) -> None:
     ]
     page, y = _table_page(
         doc,
-        "Factor choice: PCDD/F under each published alternative, all selected lines",
+        "Factor choice: PCDD/F under each published alternative",
         subtitle,
         Table(columns, sensitivity_rows(d.sensitivity), fontsize=7.5),
         striped=True,
@@ -322,16 +320,16 @@ def assumption_page(doc: Document, d: EvaluationData) -> None:
     """Page 5: what the measurements cannot tell, with value, range, unit and source."""
     subtitle = (
         "What the measurements cannot tell; each enters the Monte Carlo as given (triangular "
-        "low / mode / high) or as a fixed value. Change them in models.mass_balance, "
-        "models.releases or the factor file."
+        "low / mode / high) or as a fixed value. Change them in the configuration's "
+        "[assumptions] (docs/configuration.md), factors in the factor file."
     )
     columns = [
         Column("assumption", 0.2, 36),
-        Column("period", 0.08, 10),
-        Column("value", 0.08, 12),
+        Column("period", 0.07, 10),
+        Column("value", 0.10, 18),
         Column("low – high", 0.1, 16),
         Column("unit", 0.08, 14),
-        Column("source", 0.46, 90),
+        Column("source", 0.45, 80),
     ]
     table = Table(columns, assumption_rows(d.assumptions), fontsize=7.5)
     _table_page(doc, "Assumptions", subtitle, table, striped=True)

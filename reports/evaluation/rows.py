@@ -263,7 +263,7 @@ def assumption_rows(assumptions: pd.DataFrame) -> list[list[object]]:
             r.value if isinstance(r.value, str) else fmt(r.value),
             "–" if pd.isna(r.low) else f"{fmt(r.low)} – {fmt(r.high)}",
             r.unit,
-            r.source,
+            str(r.source).replace("``", ""),  # the configuration reference's markup
         ]
         for r in assumptions.itertuples(index=False)
     ]

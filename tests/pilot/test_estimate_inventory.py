@@ -60,8 +60,9 @@ def _det(totals: pd.DataFrame, period: str, pollutant: str, vector: str = "air")
 def test_toolkit_6b_class3_open_burning_by_hand(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # UNEP Toolkit 2013, Annex 46 Table III.46.1, 6b class 3 "open burning of domestic
-    # waste": PCDD/F 40 µg TEQ/t to air, 1 to land; dl-PCB 2 µg TEQ/t to air.
+    # UNEP Toolkit 2013, 6b class 3 "open burning of domestic waste": PCDD/F 40 µg TEQ/t
+    # to air, 1 to land (Part II 6b table; unverified), dl-PCB 2 µg TEQ/t to air (Annex 46
+    # Table III.46.1, which holds the dl-PCB factors only).
     # 10 t burned (given in kg) -> 400, 10 and 20 µg TEQ.
     totals = _run(tmp_path, capsys, "baseline,v,a,open_burning,,10000,kg,,,hand\n", "baseline")
     assert _det(totals, "baseline", "PCDD/F") == pytest.approx(400.0)
