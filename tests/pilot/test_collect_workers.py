@@ -70,15 +70,12 @@ def _count(db: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
-@pytest.mark.mosquitto
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_workers_store_every_reading_once_and_raise_alarms_once(
-    mosquitto_broker, tmp_path, stop_signal
-):
+def _start_workers(broker, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``pilot collect --workers 2`` on the example configuration with a fresh topic
+    prefix, its stderr in ``collect.log``: (prefix, config path, log path, process)."""
     prefix = f"wk{uuid.uuid4().hex[:8]}"
     config_path = example_config(
-        tmp_path, broker_url=mosquitto_broker.url, prefix=prefix, client_id=f"c-{prefix}"
+        tmp_path, broker_url=broker.url, prefix=prefix, client_id=f"c-{prefix}"
     )
     log_path = tmp_path / "collect.log"
     proc = subprocess.Popen(
@@ -91,6 +88,16 @@ def test_workers_store_every_reading_once_and_raise_alarms_once(
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
         cwd=tmp_path,
     )
+    return prefix, config_path, log_path, proc
+
+
+@pytest.mark.slow
+@pytest.mark.mosquitto
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_workers_store_every_reading_once_and_raise_alarms_once(
+    mosquitto_broker, tmp_path, stop_signal
+):
+    prefix, config_path, log_path, proc = _start_workers(mosquitto_broker, tmp_path)
     readings = _readings(int(time.time()) - 600, 120)
     try:
         assert _wait_for(lambda: log_path.read_text().count("subscribed to $share/") == 2, 60), (
@@ -216,21 +223,7 @@ def _spawned_members(parent_pid: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.mosquitto
 def test_a_member_that_dies_stops_the_others_and_the_command_fails(mosquitto_broker, tmp_path):
-    prefix = f"wk{uuid.uuid4().hex[:8]}"
-    config_path = example_config(
-        tmp_path, broker_url=mosquitto_broker.url, prefix=prefix, client_id=f"c-{prefix}"
-    )
-    log_path = tmp_path / "collect.log"
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "pilot.cli", "--config", str(config_path)),
-            *("collect", "--workers", "2"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=log_path.open("ab"),
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        cwd=tmp_path,
-    )
+    _prefix, _config, log_path, proc = _start_workers(mosquitto_broker, tmp_path)
     try:
         assert _wait_for(lambda: log_path.read_text().count("subscribed to $share/") == 2, 60), (
             log_path.read_text()
