@@ -100,8 +100,9 @@ def _frame(rows: Rows, fields: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-#: One piece of one sensor's answer: times [µs], values, households (None or "" if none).
-SeriesPart = tuple[np.ndarray, np.ndarray, list[object]]
+#: One piece of one sensor's answer: times [µs], values, households (None or "" if none),
+#: or ``None`` for the households when no reading of the piece has one.
+SeriesPart = tuple[np.ndarray, np.ndarray, list[object] | None]
 
 
 def series_part(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> SeriesPart:
@@ -122,7 +123,13 @@ def series_from_parts(parts: dict[str, list[SeriesPart]]) -> dict[str, SensorSer
     for sensor, pieces in parts.items():
         times = np.concatenate([c[0] for c in pieces])
         values = np.concatenate([c[1] for c in pieces])
-        households = np.array([x for c in pieces for x in c[2]], dtype=object)
+        if all(c[2] is None for c in pieces):  # a clocked sensor: no household to sort by
+            out[sensor] = SensorSeries(times, values, None)
+            continue
+        households = np.array(
+            [x for c in pieces for x in (c[2] if c[2] is not None else [None] * len(c[0]))],
+            dtype=object,
+        )
         households[households == ""] = None
         if not any(x is not None for x in households):
             out[sensor] = SensorSeries(times, values, None)
