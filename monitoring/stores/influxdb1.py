@@ -28,6 +28,7 @@ from monitoring.stores.frames import (
     empty_frame,
     reading_frame,
     series_from_parts,
+    series_part,
 )
 from monitoring.stores.influxql import (
     count_query,
@@ -35,7 +36,6 @@ from monitoring.stores.influxql import (
     quote_identifier,
     quote_string,
     series_query,
-    series_rows,
     where_clause,
 )
 from monitoring.stores.line_protocol import check_measurement, chunks, line_protocol
@@ -214,7 +214,7 @@ class InfluxDB1Store(Store):
         where = where_clause(site, line, *check_range(start, end), sensors)
         parts: dict[str, list[SeriesPart]] = {}
         for tags, columns, values in self._stream(series_query(self._source(), where)):
-            parts.setdefault(str(tags.get("sensor")), []).append(series_rows(columns, values))
+            parts.setdefault(str(tags.get("sensor")), []).append(series_part(columns, values))
         return series_from_parts(parts)
 
     def count_series(
