@@ -16,6 +16,7 @@ household, a reading without one first).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -100,18 +101,29 @@ def _frame(rows: Rows, fields: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-#: One piece of one sensor's answer: times [µs], values, households (None or "" if none).
-SeriesPart = tuple[np.ndarray, np.ndarray, list[object]]
+#: One piece of one sensor's answer: times [µs], values, households (None or "" if none),
+#: or ``None`` for the households when no reading of the piece has one.
+SeriesPart = tuple[np.ndarray, np.ndarray, list[object] | None]
 
 
 def series_part(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> SeriesPart:
-    """One piece of an answer (rows of ``time`` [µs], ``value``, ``household``) as arrays."""
-    t, v, h = (columns.index(c) for c in ("time", "value", "household"))
+    """One piece of an answer (rows of ``time`` [µs], ``value``, ``household``) as arrays,
+    households ``None`` when no row has one (every clocked sensor).
+
+    Each column is taken by :func:`operator.itemgetter` into :func:`numpy.fromiter`:
+    about 3 times faster than one :func:`numpy.array` of the rows, which dominated the
+    client's CPU time of an InfluxDB read.
+
+    >>> series_part(["time", "value", "household"], [[7, 2.5, None], [9, 3, None]])
+    (array([7, 9]), array([2.5, 3. ]), None)
+    """
+    t, v, h = (itemgetter(columns.index(c)) for c in ("time", "value", "household"))
     n = len(rows)
+    households = list(map(h, rows))
     return (
-        np.fromiter((r[t] for r in rows), np.int64, n),
-        np.fromiter((r[v] for r in rows), np.float64, n),
-        [r[h] for r in rows],
+        np.fromiter(map(t, rows), np.int64, n),
+        np.fromiter(map(v, rows), np.float64, n),
+        None if households.count(None) == n else households,
     )
 
 
@@ -122,7 +134,13 @@ def series_from_parts(parts: dict[str, list[SeriesPart]]) -> dict[str, SensorSer
     for sensor, pieces in parts.items():
         times = np.concatenate([c[0] for c in pieces])
         values = np.concatenate([c[1] for c in pieces])
-        households = np.array([x for c in pieces for x in c[2]], dtype=object)
+        if all(c[2] is None for c in pieces):  # a clocked sensor: no household to sort by
+            out[sensor] = SensorSeries(times, values, None)
+            continue
+        households = np.array(
+            [x for c in pieces for x in (c[2] if c[2] is not None else [None] * len(c[0]))],
+            dtype=object,
+        )
         households[households == ""] = None
         if not any(x is not None for x in households):
             out[sensor] = SensorSeries(times, values, None)

@@ -11,7 +11,6 @@ split.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NoReturn
@@ -31,6 +30,14 @@ from monitoring.stores.frames import (
     series_from_parts,
     series_part,
 )
+from monitoring.stores.influxql import (
+    count_query,
+    loads,
+    quote_identifier,
+    quote_string,
+    series_query,
+    where_clause,
+)
 from monitoring.stores.line_protocol import check_measurement, chunks, line_protocol
 from sensors.schema import Reading
 
@@ -39,40 +46,6 @@ __all__ = ["InfluxDB1Store", "line_protocol", "quote_identifier", "quote_string"
 # Rows per chunk of a chunked /query answer; chunking keeps large reads from being
 # truncated by the server's max-row-limit.
 _QUERY_CHUNK_ROWS = 10_000
-
-
-def quote_identifier(name: str) -> str:
-    """``name`` as a double-quoted InfluxQL identifier.
-
-    >>> quote_identifier('we"ird')
-    '"we\\\\"ird"'
-    """
-    return '"' + _escape_influxql(name).replace('"', '\\"') + '"'
-
-
-def quote_string(text: str) -> str:
-    """``text`` as a single-quoted InfluxQL string literal.
-
-    >>> quote_string("it's")
-    "'it\\\\'s'"
-    """
-    return "'" + _escape_influxql(text).replace("'", "\\'") + "'"
-
-
-def _escape_influxql(text: str) -> str:
-    # The InfluxQL scanner knows \\, \', \" and \n; a raw newline ends a string with an error.
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _where(site: str, line: str, start_us: int, end_us: int, sensors: Sequence[str] | None) -> str:
-    """The WHERE clause of a read: one line, ``[start, end)`` [µs], optionally sensors."""
-    where = (
-        f'"site" = {quote_string(site)} AND "line" = {quote_string(line)} '
-        f"AND time >= {start_us}u AND time < {end_us}u"
-    )
-    if sensors is not None:
-        where += " AND (" + " OR ".join(f'"sensor" = {quote_string(s)}' for s in sensors) + ")"
-    return where
 
 
 class InfluxDB1Store(Store):
@@ -200,7 +173,7 @@ class InfluxDB1Store(Store):
             raise ValueError("every_s must be positive")
         if sensors is not None and not sensors:
             return empty_frame(downsampled)
-        where = _where(site, line, start_us, end_us, sensors)
+        where = where_clause(site, line, start_us, end_us, sensors)
         if every_s is not None:
             step_us = max(1, round(every_s * 1e6))
             # GROUP BY time() windows are aligned to the epoch, like SQLiteStore's.
@@ -238,12 +211,33 @@ class InfluxDB1Store(Store):
         decoded as it streams in, so no text frame and no whole answer in memory."""
         if sensors is not None and not sensors:
             return {}
-        where = _where(site, line, *check_range(start, end), sensors)
-        query = f'SELECT "value", "household" FROM {self._source()} WHERE {where} GROUP BY "sensor"'
+        where = where_clause(site, line, *check_range(start, end), sensors)
         parts: dict[str, list[SeriesPart]] = {}
-        for tags, columns, values in self._stream(query):
+        for tags, columns, values in self._stream(series_query(self._source(), where)):
             parts.setdefault(str(tags.get("sensor")), []).append(series_part(columns, values))
         return series_from_parts(parts)
+
+    def count_series(
+        self,
+        *,
+        site: str,
+        line: str,
+        start: datetime,
+        end: datetime,
+        sensors: Sequence[str],
+    ) -> dict[str, int]:
+        """:meth:`read_series`' lengths by InfluxQL ``count("value")`` over the same WHERE
+        clause: the server counts, no reading crosses the network."""
+        if not sensors:
+            return {}
+        where = where_clause(site, line, *check_range(start, end), sensors)
+        out: dict[str, int] = {}
+        for tags, columns, values in self._stream(count_query(self._source(), where)):
+            sensor = str(tags.get("sensor"))
+            n = sum(int(row[columns.index("count")] or 0) for row in values)
+            if n:
+                out[sensor] = out.get(sensor, 0) + n
+        return out
 
     def count(self, *, site: str | None = None, line: str | None = None) -> int:
         conditions = []
@@ -350,7 +344,7 @@ class InfluxDB1Store(Store):
             if not raw.strip():
                 continue
             try:
-                doc = json.loads(raw)
+                doc = loads(raw)
             except ValueError as exc:
                 raise StoreError(
                     f"InfluxDB at {self.url} sent an answer that is not JSON ({exc}); "
@@ -369,7 +363,7 @@ class InfluxDB1Store(Store):
         message = response.headers.get("X-Influxdb-Error", "")
         if not message:
             try:
-                message = str(json.loads(response.data).get("error", ""))
+                message = str(loads(response.data).get("error", ""))
             except (ValueError, AttributeError):
                 message = response.data[:200].decode("utf-8", "replace").strip()
         self._raise_message(message or (response.reason or ""), response.status, what)

@@ -108,6 +108,40 @@ def test_count_series_gives_read_series_lengths(store: Store) -> None:
     assert store.count_series(site=SITE, line=LINE, start=START, end=END, sensors=[]) == {}
 
 
+def test_count_series_counts_edges_households_and_absent_sensors_like_read_series(
+    store: Store,
+) -> None:
+    # Points exactly at start and at end (half open: the first counts, the last not),
+    # households and none at one instant, writes repeated, another line, a silent sensor.
+    start, end = T0_US + 1_000_000, T0_US + 5_000_000
+    written = [
+        Reading(SITE, LINE, "edge", start, 1.0, "degC", 1),
+        Reading(SITE, LINE, "edge", start + 1, 2.0, "degC", 2),
+        Reading(SITE, LINE, "edge", end - 1, 3.0, "degC", 3),
+        Reading(SITE, LINE, "edge", end, 4.0, "degC", 4),
+        Reading(SITE, LINE, "edge", start - 1, 5.0, "degC", 5),
+        Reading(SITE, LINE, "intake", start, 40.0, "kg", 1, "hh-01"),
+        Reading(SITE, LINE, "intake", start, 41.0, "kg", 2, None),
+        Reading(SITE, LINE, "intake", start, 42.0, "kg", 3, "hh 02,a=b"),
+        Reading(SITE, LINE, "intake", end, 43.0, "kg", 4, "hh-01"),
+        Reading(SITE, "line-2", "edge", start, 6.0, "degC", 6),
+    ]
+    store.write(written + written[:3])  # written again: still one point each
+    sensors = ["edge", "intake", "silent"]
+    a, b = datetime_from_us(start), datetime_from_us(end)
+    series = store.read_series(site=SITE, line=LINE, start=a, end=b, sensors=sensors)
+    counted = store.count_series(site=SITE, line=LINE, start=a, end=b, sensors=sensors)
+    assert counted == {sensor: len(s.values) for sensor, s in series.items()}
+    assert counted == {"edge": 3, "intake": 3}
+    # An empty range, and a range holding only the point at its start.
+    assert store.count_series(site=SITE, line=LINE, start=a, end=a, sensors=sensors) == {}
+    one = datetime_from_us(start + 1)
+    assert store.count_series(site=SITE, line=LINE, start=a, end=one, sensors=sensors) == {
+        "edge": 1,
+        "intake": 3,
+    }
+
+
 def test_household_never_written_reads_back_missing(store: Store) -> None:
     written = [Reading(SITE, LINE, "zone1_temp", T0_US + i, 200.0, "degC", i) for i in range(3)]
     store.write(written)
