@@ -60,7 +60,7 @@ if str(ROOT) not in sys.path:
 from bench.ingest_baselines import drain_sub, influx_direct, prime_sub  # noqa: E402
 from bench.ingest_collector import latency_run, prime, run_collectors, worker  # noqa: E402
 from bench.ingest_compare import compare  # noqa: E402
-from bench.ingest_stream import publish_backlog, sensor_topics  # noqa: E402
+from bench.ingest_stream import publish_backlog, run_size  # noqa: E402
 from bench.servers import start_influxd, start_mosquitto  # noqa: E402
 
 
@@ -120,12 +120,7 @@ def main() -> None:
                 compare(args, broker, influxd, folder)
                 return
             for per_message in (1, 10):
-                # Batches carry 10 readings per message: 4x the readings keep the run
-                # long enough (several seconds) to be a sustained rate.
-                wanted = args.readings * (1 if per_message == 1 else 4)
-                messages = wanted // per_message // len(sensor_topics()) * len(sensor_topics())
-                n = messages * per_message
-                kind = "single-reading messages" if per_message == 1 else "batches of 10 readings"
+                messages, n, kind = run_size(args.readings, per_message)
                 print(f"\n{kind}: N = {n:,} readings in {messages:,} messages")
                 tag = f"m{per_message}"
                 base = {

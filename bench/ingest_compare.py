@@ -34,7 +34,7 @@ from pathlib import Path
 
 from bench.ingest_baselines import drain_sub, influx_direct, prime_sub
 from bench.ingest_collector import INGEST, run_collectors
-from bench.ingest_stream import PREFIX, publish_backlog, sensor_topics
+from bench.ingest_stream import PREFIX, publish_backlog, run_size
 from tests.configs import example_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,10 +129,7 @@ def compare(args, broker, influxd, folder: Path) -> None:  # type: ignore[no-unt
     """Print old and new side by side for single readings and batches of 10."""
     port, url, n_workers = broker.port, influxd.url, args.workers
     for per_message in (1, 10):
-        wanted = args.readings * (1 if per_message == 1 else 4)
-        messages = wanted // per_message // len(sensor_topics()) * len(sensor_topics())
-        n = messages * per_message
-        kind = "single-reading messages" if per_message == 1 else "batches of 10 readings"
+        messages, n, kind = run_size(args.readings, per_message)
         print(f"\n{kind}: N = {n:,} readings in {messages:,} messages")
         tag = f"m{per_message}"
         base = {"port": port, "influx": url, "folder": str(folder), "latency": False}

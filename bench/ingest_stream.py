@@ -31,6 +31,16 @@ def sensor_topics() -> list[tuple[str, str, str]]:
     return [(site, line, sensor) for site, line in SITES for sensor in SENSORS]
 
 
+def run_size(readings: int, per_message: int) -> tuple[int, int, str]:
+    """(messages, readings, kind) of one run asked for about ``readings`` readings:
+    batches of 10 carry 4x the readings, so the run stays long enough (several seconds)
+    to be a sustained rate; whole rounds over every sensor topic."""
+    wanted = readings * (1 if per_message == 1 else 4)
+    messages = wanted // per_message // len(sensor_topics()) * len(sensor_topics())
+    kind = "single-reading messages" if per_message == 1 else "batches of 10 readings"
+    return messages, messages * per_message, kind
+
+
 def unit_of(sensor: str) -> str:
     return {"throughput": "kg/h", "energy": "kWh"}.get(sensor, "degC")
 
