@@ -168,8 +168,5 @@ def factor_spread(factor: EmissionFactor) -> tuple[str, float, float, str]:
     >>> shape, round(low, 3), round(high, 3), reason.split(":")[0]
     ('lognormal', 0.65, 65.0, 'fallback')
     """
-    if factor.distribution and factor.low is not None and factor.high is not None:
-        return factor.distribution, factor.low, factor.high, factor.spread_reason
-    k = math.exp(1.96 * SIGMA_OF_CONFIDENCE[factor.confidence])
-    reason = f"fallback: confidence {factor.confidence} read as x/÷{k:.0f} (our assumption)"
-    return "lognormal", factor.value / k, factor.value * k, reason
+    spread = with_fallback_spread(factor, FALLBACK_SPREAD, "models.draws.FALLBACK_SPREAD")
+    return spread.distribution, spread.low, spread.high, spread.spread_reason  # type: ignore[return-value]
