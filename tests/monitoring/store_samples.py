@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -63,3 +65,30 @@ def sorted_readings(readings: list[Reading]) -> list[Reading]:
 def v1_store(server, database: str, **kwargs) -> InfluxDB1Store:  # type: ignore[no-untyped-def]
     kwargs.setdefault("timeout_s", 5.0)
     return InfluxDB1Store(server.url, database=database, **kwargs)
+
+
+#: Stored readings of one sensor as (device time [µs], value, seq).
+Rows = list[tuple[int, float, int]]
+
+
+def digest(rows: Rows) -> str:
+    """A short SHA-256 of ``rows`` in any order: equal digests, equal stored readings."""
+    h = hashlib.sha256()
+    for row in sorted(rows):
+        h.update(repr(row).encode())
+    return h.hexdigest()[:16]
+
+
+def stored_rows(store, site: str, line: str, start: datetime, end: datetime) -> dict[str, Rows]:  # type: ignore[no-untyped-def]
+    """What ``store`` holds of one line in ``[start, end)``, per sensor, as :data:`Rows`."""
+    frame = store.read(site=site, line=line, start=start, end=end)
+    out: dict[str, Rows] = defaultdict(list)
+    for sensor, ts, value, seq in zip(
+        frame["sensor"],
+        frame["time"].dt.as_unit("us").astype("int64"),
+        frame["value"],
+        frame["seq"],
+        strict=True,
+    ):
+        out[sensor].append((int(ts), float(value), int(seq)))
+    return out

@@ -17,7 +17,6 @@ figures are printed (``pytest -s``) and quoted in the README, "What we guarantee
 
 from __future__ import annotations
 
-import hashlib
 import re
 import signal
 import threading
@@ -38,6 +37,7 @@ from sensors.schema import Reading
 from sensors.simulator import simulate_line
 from tests.configs import example_config
 from tests.monitoring.collector_process import start_collector
+from tests.monitoring.store_samples import digest, stored_rows
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.influxdb, pytest.mark.slow]
 
@@ -80,13 +80,6 @@ def _memory_kib(pid: int) -> dict[str, int]:
         if key in ("VmRSS", "VmHWM"):
             out[key] = int(value.split()[0])
     return out
-
-
-def _digest(rows: list[tuple[int, float, int]]) -> str:
-    h = hashlib.sha256()
-    for row in sorted(rows):
-        h.update(repr(row).encode())
-    return h.hexdigest()[:16]
 
 
 def test_nothing_lost_through_broker_restart_collector_kill_and_database_outage(
@@ -228,22 +221,13 @@ def test_nothing_lost_through_broker_restart_collector_kill_and_database_outage(
     )
     mismatched = []
     for (site, line), sensors in _by_line(expected).items():
-        frame = store.read(site=site, line=line, start=START, end=END)
-        got: dict[str, list[tuple[int, float, int]]] = defaultdict(list)
-        for sensor, ts, value, seq in zip(
-            frame["sensor"],
-            frame["time"].dt.as_unit("us").astype("int64"),
-            frame["value"],
-            frame["seq"],
-            strict=True,
-        ):
-            got[sensor].append((int(ts), float(value), int(seq)))
+        got = stored_rows(store, site, line, START, END)
         for sensor in sorted(sensors):
             want = expected[(site, line, sensor)]
-            ok = len(got[sensor]) == len(want) and _digest(got[sensor]) == _digest(want)
+            ok = len(got[sensor]) == len(want) and digest(got[sensor]) == digest(want)
             print(
                 f"  {site}/{line}/{sensor:<14} published {len(want):>6}  stored "
-                f"{len(got[sensor]):>6}  sha256 {_digest(got[sensor])}  "
+                f"{len(got[sensor]):>6}  sha256 {digest(got[sensor])}  "
                 f"{'OK' if ok else 'MISMATCH'}"
             )
             if not ok:

@@ -19,7 +19,6 @@ and 2 lose readings: the broker acknowledged messages it then lost.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import sqlite3
@@ -40,6 +39,7 @@ from sensors.simulator import simulate_line
 from sensors.topics import parse_topic
 from tests.configs import example_config
 from tests.fixtures_mosquitto import MosquittoServer
+from tests.monitoring.store_samples import Rows, digest, stored_rows
 
 pytestmark = [pytest.mark.mosquitto, pytest.mark.slow]
 
@@ -50,15 +50,6 @@ SPAN = timedelta(minutes=30)
 INTERVAL_S = 2.0
 #: Simulated seconds per wall second: the simulated half hour in about 3 s.
 SPEED = 600.0
-
-Rows = list[tuple[int, float, int]]
-
-
-def _digest(rows: Rows) -> str:
-    h = hashlib.sha256()
-    for row in sorted(rows):
-        h.update(repr(row).encode())
-    return h.hexdigest()[:16]
 
 
 class Rig:
@@ -184,15 +175,8 @@ class Rig:
         try:
             out: dict[tuple[str, str, str], Rows] = defaultdict(list)
             for site, line in self.config.catalog().lines():
-                frame = store.read(site=site, line=line, start=start, end=start + SPAN)
-                for sensor, ts, value, seq in zip(
-                    frame["sensor"],
-                    frame["time"].dt.as_unit("us").astype("int64"),
-                    frame["value"],
-                    frame["seq"],
-                    strict=True,
-                ):
-                    out[(site, line, sensor)].append((int(ts), float(value), int(seq)))
+                for sensor, rows in stored_rows(store, site, line, start, start + SPAN).items():
+                    out[(site, line, sensor)] = rows
             return out
         finally:
             store.close()
@@ -203,10 +187,10 @@ class Rig:
         bad = []
         print(f"\n{name}:")
         for key in sorted(want):
-            ok = len(got[key]) == len(want[key]) and _digest(got[key]) == _digest(want[key])
+            ok = len(got[key]) == len(want[key]) and digest(got[key]) == digest(want[key])
             print(
                 f"  {'/'.join(key):<36} simulated {len(want[key]):>5} stored "
-                f"{len(got[key]):>5} sha256 {_digest(got[key])} {'OK' if ok else 'MISMATCH'}"
+                f"{len(got[key]):>5} sha256 {digest(got[key])} {'OK' if ok else 'MISMATCH'}"
             )
             if not ok:
                 bad.append("/".join(key))
